@@ -1,0 +1,20 @@
+package dev.kvgate.config;
+
+import java.util.List;
+
+/** Everything kvgate reads from its configuration, validated and immutable. */
+public record KvgateSettings(
+        int ioThreads,
+        List<ListenerSettings> listeners,
+        TlsSettings tls,
+        RoutingSettings routing,
+        List<ShardSettings> shards,
+        EmbeddedSettings embedded,
+        BackendSettings backend,
+        LimitsSettings limits) {
+
+    public KvgateSettings {
+        listeners = List.copyOf(listeners);
+        shards = List.copyOf(shards);
+    }
+}

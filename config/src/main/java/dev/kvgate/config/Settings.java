@@ -1,0 +1,304 @@
+package dev.kvgate.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Loads kvgate's configuration: system properties over the user's file over {@code reference.conf},
+ * checked against the reference and read eagerly into {@link KvgateSettings}. Defaults live only in
+ * {@code reference.conf}; nothing here invents one.
+ */
+public final class Settings {
+    private static final String ROOT = "kvgate";
+
+    private Settings() {
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file the user's HOCON file, if any
+     * @throws SettingsException naming the offending path
+     */
+    public static KvgateSettings load(Optional<Path> file) {
+        Config user = ConfigFactory.empty();
+        if (file.isPresent()) {
+            Path f = file.get();
+            if (!Files.isReadable(f)) {
+                throw new SettingsException(f.toString(), "cannot read configuration file");
+            }
+            try {
+                user = ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw SettingsException.of(oneLine(e));
+            }
+        }
+        return from(user);
+    }
+
+    /** Settings from HOCON text over the reference (and system properties); for tests and tools. */
+    public static KvgateSettings parse(String hocon) {
+        try {
+            return from(ConfigFactory.parseString(hocon));
+        } catch (ConfigException e) {
+            throw SettingsException.of(oneLine(e));
+        }
+    }
+
+    private static KvgateSettings from(Config user) {
+        ConfigFactory.invalidateCaches();
+        Config reference = ConfigFactory.defaultReference();
+        Config config;
+        try {
+            config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
+            config.checkValid(reference, ROOT);
+        } catch (ConfigException e) {
+            throw SettingsException.of(oneLine(e));
+        }
+        try {
+            return read(config.getConfig(ROOT));
+        } catch (ConfigException e) {
+            throw SettingsException.of(oneLine(e));
+        }
+    }
+
+    /** The whole effective configuration under {@code kvgate}, for other modules' sections. */
+    public static Config effective(Optional<Path> file) {
+        Config user = file.map(f -> ConfigFactory.parseFile(f.toFile())).orElse(ConfigFactory.empty());
+        return ConfigFactory.defaultOverrides().withFallback(user).withFallback(ConfigFactory.defaultReference())
+                .resolve().getConfig(ROOT);
+    }
+
+    private static KvgateSettings read(Config c) {
+        int ioThreads = c.getInt("io-threads");
+        if (ioThreads < 0) {
+            throw new SettingsException("kvgate.io-threads", "must be >= 0 (0 = one per core), was " + ioThreads);
+        }
+        return new KvgateSettings(
+                ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                listeners(c),
+                tls(c.getConfig("tls")),
+                new RoutingSettings(c.getString("routing.hash")),
+                shards(c),
+                embedded(c.getConfig("embedded")),
+                backend(c.getConfig("backend")),
+                limits(c.getConfig("limits")));
+    }
+
+    private static List<ListenerSettings> listeners(Config c) {
+        List<ListenerSettings> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<? extends Config> list = c.getConfigList("listeners");
+        for (int i = 0; i < list.size(); i++) {
+            String path = "kvgate.listeners[" + i + "]";
+            Config l = list.get(i);
+            for (String key : List.of("name", "port")) {
+                if (!l.hasPath(key)) {
+                    throw new SettingsException(path + "." + key, "missing");
+                }
+            }
+            String name = l.getString("name");
+            if (!names.add(name)) {
+                throw new SettingsException(path + ".name", "duplicate listener name \"" + name + "\"");
+            }
+            int port = l.getInt("port");
+            if (port < 0 || port > 65535) {
+                throw new SettingsException(path + ".port", port + " is not a port (0-65535)");
+            }
+            String host = l.hasPath("host") ? l.getString("host") : "0.0.0.0";
+            boolean tls = l.hasPath("tls") && l.getBoolean("tls");
+            out.add(new ListenerSettings(name, host, port, tls));
+        }
+        if (out.isEmpty()) {
+            throw new SettingsException("kvgate.listeners", "at least one listener is needed");
+        }
+        return out;
+    }
+
+    private static TlsSettings tls(Config t) {
+        TlsSettings.Provider provider = enumValue(t, "provider", TlsSettings.Provider.class, "kvgate.tls.provider");
+        TlsSettings.ClientAuth clientAuth =
+                enumValue(t, "client-auth", TlsSettings.ClientAuth.class, "kvgate.tls.client-auth");
+        Optional<Path> certChain = optionalPath(t, "cert-chain");
+        Optional<Path> privateKey = optionalPath(t, "private-key");
+        if (certChain.isPresent() != privateKey.isPresent()) {
+            throw new SettingsException(certChain.isPresent() ? "kvgate.tls.private-key" : "kvgate.tls.cert-chain",
+                    "cert-chain and private-key go together");
+        }
+        List<String> protocols = t.getStringList("protocols");
+        for (int i = 0; i < protocols.size(); i++) {
+            if (!protocols.get(i).equals("TLSv1.3") && !protocols.get(i).equals("TLSv1.2")) {
+                throw new SettingsException("kvgate.tls.protocols[" + i + "]",
+                        "\"" + protocols.get(i) + "\" is not allowed (TLSv1.3, TLSv1.2)");
+            }
+        }
+        if (protocols.isEmpty()) {
+            throw new SettingsException("kvgate.tls.protocols", "at least one protocol is needed");
+        }
+        Optional<Path> trust = optionalPath(t, "trust");
+        if (clientAuth != TlsSettings.ClientAuth.NONE && trust.isEmpty()) {
+            throw new SettingsException("kvgate.tls.trust", "client-auth = "
+                    + clientAuth.name().toLowerCase(Locale.ROOT) + " needs a trust bundle");
+        }
+        return new TlsSettings(certChain, privateKey,
+                t.getIsNull("key-password") ? Optional.empty() : Optional.of(t.getString("key-password")),
+                provider, protocols, t.getStringList("ciphers"), clientAuth, trust,
+                positive(t, "handshake-timeout", "kvgate.tls.handshake-timeout"));
+    }
+
+    private static List<ShardSettings> shards(Config c) {
+        List<ShardSettings> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<ConfigValue> list = c.getList("shards");
+        for (int i = 0; i < list.size(); i++) {
+            String path = "kvgate.shards[" + i + "]";
+            ConfigValue v = list.get(i);
+            String address;
+            boolean tls = false;
+            if (v.valueType() == ConfigValueType.STRING) {
+                address = (String) v.unwrapped();
+            } else if (v.valueType() == ConfigValueType.OBJECT) {
+                Config o = ((com.typesafe.config.ConfigObject) v).toConfig();
+                if (!o.hasPath("address")) {
+                    throw new SettingsException(path + ".address", "missing");
+                }
+                address = o.getString("address");
+                tls = o.hasPath("tls") && o.getBoolean("tls");
+            } else {
+                throw new SettingsException(path, "expected \"host:port\" or { address = \"host:port\", tls = true }");
+            }
+            ShardSettings shard = hostPort(address, tls, path);
+            if (!seen.add(shard.address())) {
+                throw new SettingsException(path, "duplicate shard " + shard.address());
+            }
+            out.add(shard);
+        }
+        return out;
+    }
+
+    static ShardSettings hostPort(String address, boolean tls, String path) {
+        String bad = "\"" + address + "\" is not host:port";
+        String host;
+        String portText;
+        if (address.startsWith("[")) {
+            int close = address.indexOf("]:");
+            if (close < 0) {
+                throw new SettingsException(path, bad);
+            }
+            host = address.substring(1, close);
+            portText = address.substring(close + 2);
+        } else {
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0 || address.indexOf(':') != colon) {
+                throw new SettingsException(path, bad);
+            }
+            host = address.substring(0, colon);
+            portText = address.substring(colon + 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            throw new SettingsException(path, bad);
+        }
+        if (host.isBlank() || port < 1 || port > 65535) {
+            throw new SettingsException(path, bad);
+        }
+        return new ShardSettings(host, port, tls);
+    }
+
+    private static EmbeddedSettings embedded(Config e) {
+        long memory = e.getBytes("memory");
+        long maxItem = e.getBytes("max-item-size");
+        if (memory < 1024 * 1024) {
+            throw new SettingsException("kvgate.embedded.memory", "must be at least 1MiB, was " + memory);
+        }
+        if (maxItem < 1024 || maxItem > memory) {
+            throw new SettingsException("kvgate.embedded.max-item-size", "must be between 1KiB and memory, was " + maxItem);
+        }
+        return new EmbeddedSettings(atLeast(e, "shards", 1, "kvgate.embedded.shards"), memory, (int) maxItem);
+    }
+
+    private static BackendSettings backend(Config b) {
+        Duration min = positive(b, "reconnect-min", "kvgate.backend.reconnect-min");
+        Duration max = positive(b, "reconnect-max", "kvgate.backend.reconnect-max");
+        if (max.compareTo(min) < 0) {
+            throw new SettingsException("kvgate.backend.reconnect-max", "must not be below reconnect-min");
+        }
+        return new BackendSettings(
+                atLeast(b, "connections-per-shard", 1, "kvgate.backend.connections-per-shard"),
+                positive(b, "connect-timeout", "kvgate.backend.connect-timeout"),
+                positive(b, "request-timeout", "kvgate.backend.request-timeout"),
+                min, max,
+                atLeast(b, "max-in-flight", 1, "kvgate.backend.max-in-flight"));
+    }
+
+    private static LimitsSettings limits(Config l) {
+        long maxFrame = l.getBytes("max-frame");
+        if (maxFrame < 1024 || maxFrame > Integer.MAX_VALUE - 1024) {
+            throw new SettingsException("kvgate.limits.max-frame", "must be between 1KiB and 2GiB, was " + maxFrame);
+        }
+        return new LimitsSettings((int) maxFrame,
+                positive(l, "idle-timeout", "kvgate.limits.idle-timeout"),
+                atLeast(l, "max-in-flight", 1, "kvgate.limits.max-in-flight"),
+                atLeast(l, "frames-per-read", 1, "kvgate.limits.frames-per-read"));
+    }
+
+    private static Optional<Path> optionalPath(Config c, String key) {
+        return c.getIsNull(key) ? Optional.empty() : Optional.of(Path.of(c.getString(key)));
+    }
+
+    private static Duration positive(Config c, String key, String path) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative() || d.isZero()) {
+            throw new SettingsException(path, "must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static int atLeast(Config c, String key, int min, String path) {
+        int v = c.getInt(key);
+        if (v < min) {
+            throw new SettingsException(path, "must be >= " + min + ", was " + v);
+        }
+        return v;
+    }
+
+    private static <E extends Enum<E>> E enumValue(Config c, String key, Class<E> type, String path) {
+        String raw = c.getString(key);
+        try {
+            return Enum.valueOf(type, raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            StringBuilder valid = new StringBuilder();
+            for (E constant : type.getEnumConstants()) {
+                valid.append(valid.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+            }
+            throw new SettingsException(path, "\"" + raw + "\" is not one of " + valid);
+        }
+    }
+
+    /** Typesafe's message with its origin moved to the end: "kvgate.x has type ... (app.conf: 3)". */
+    private static String oneLine(ConfigException e) {
+        String message = String.valueOf(e.getMessage());
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (message.startsWith(prefix)) {
+                message = message.substring(prefix.length()) + " (" + e.origin().description() + ")";
+            }
+        }
+        return message.replace('\n', ' ');
+    }
+}
