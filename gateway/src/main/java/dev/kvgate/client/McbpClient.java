@@ -1,0 +1,352 @@
+package dev.kvgate.client;
+
+import dev.kvgate.gateway.protocol.FrameDecoder;
+import dev.kvgate.gateway.protocol.FrameError;
+import dev.kvgate.gateway.protocol.Magic;
+import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.gateway.protocol.Opcode;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A small pipelining mcbp client over plain TCP or TLS, for kvgate's tests and its check and bench
+ * commands. Requests are matched to responses in order, as memcached answers: a quiet request that
+ * got no response completes with {@code null} once a later response arrives; a response out of
+ * order fails the call (the client checks the server's ordering, it does not hide it).
+ */
+public final class McbpClient implements AutoCloseable {
+    private static final int MAX_FRAME = 64 * 1024 * 1024;
+    private static volatile EventLoopGroup shared;
+
+    private final Channel channel;
+    /** Touched only on the channel's event loop. */
+    private final ArrayDeque<Call> pending = new ArrayDeque<>();
+    private int nextOpaque = 1;
+    private volatile Throwable failure;
+
+    private McbpClient(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static McbpClient connect(String host, int port) throws IOException {
+        return connect(host, port, null);
+    }
+
+    /** Connects, and for TLS completes the handshake, before returning. {@code ssl} null means plain. */
+    public static McbpClient connect(String host, int port, SslContext ssl) throws IOException {
+        Handler handler = new Handler();
+        Bootstrap b = new Bootstrap()
+                .group(group())
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc(), host, port));
+                        }
+                        ch.pipeline().addLast("frames",
+                                new FrameDecoder(FrameDecoder.Direction.RESPONSE, MAX_FRAME, Integer.MAX_VALUE));
+                        ch.pipeline().addLast("client", handler);
+                    }
+                });
+        try {
+            Channel ch = b.connect(host, port).sync().channel();
+            McbpClient client = new McbpClient(ch);
+            handler.client = client;
+            if (ssl != null) {
+                io.netty.handler.ssl.SslHandler tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                if (!tls.handshakeFuture().await(10, TimeUnit.SECONDS) || !tls.handshakeFuture().isSuccess()) {
+                    ch.close();
+                    Throwable cause = tls.handshakeFuture().cause();
+                    throw new IOException("TLS handshake with " + host + ":" + port + " failed: "
+                            + (cause == null ? "timeout" : cause.getMessage()), cause);
+                }
+            }
+            return client;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting", e);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot connect to " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static EventLoopGroup group() {
+        EventLoopGroup g = shared;
+        if (g == null) {
+            synchronized (McbpClient.class) {
+                if (shared == null) {
+                    shared = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("mcbp-client", true),
+                            NioIoHandler.newFactory());
+                }
+                g = shared;
+            }
+        }
+        return g;
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Sends one request. */
+    public CompletableFuture<Response> send(Request request) {
+        return sendAll(List.of(request)).get(0);
+    }
+
+    /** Sends all requests back to back with a single flush: a pipeline. */
+    public List<CompletableFuture<Response>> sendAll(List<Request> requests) {
+        List<Call> calls = new ArrayList<>(requests.size());
+        List<CompletableFuture<Response>> futures = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            Call c = new Call(r, false);
+            calls.add(c);
+            futures.add(c.future);
+        }
+        submit(calls);
+        return futures;
+    }
+
+    /** Sends a request whose answer is several frames ended by an empty key (STAT). */
+    public CompletableFuture<List<Response>> sendMulti(Request request) {
+        Call c = new Call(request, true);
+        submit(List.of(c));
+        return c.multiFuture;
+    }
+
+    /** Sends raw bytes as they are, for tests of malformed input. Ownership of {@code bytes} passes here. */
+    public void sendRaw(ByteBuf bytes) {
+        channel.writeAndFlush(bytes);
+    }
+
+    private void submit(List<Call> calls) {
+        channel.eventLoop().execute(() -> {
+            if (failure != null || !channel.isActive()) {
+                Throwable t = failure != null ? failure : new IOException("connection closed");
+                calls.forEach(c -> c.fail(t));
+                return;
+            }
+            for (Call c : calls) {
+                c.opaque = nextOpaque++;
+                pending.addLast(c);
+                channel.write(encode(c.request, c.opaque), channel.voidPromise());
+            }
+            channel.flush();
+        });
+    }
+
+    private ByteBuf encode(Request r, int opaque) {
+        int fext = r.framingExtras().length;
+        int body = fext + r.extras().length + r.key().length + r.value().length;
+        ByteBuf out = channel.alloc().buffer(Mcbp.HEADER_SIZE + body);
+        if (fext > 0) {
+            out.writeByte(Magic.ALT_REQUEST.code()).writeByte(r.opcode()).writeByte(fext).writeByte(r.key().length);
+        } else {
+            out.writeByte(Magic.REQUEST.code()).writeByte(r.opcode()).writeShort(r.key().length);
+        }
+        out.writeByte(r.extras().length).writeByte(0).writeShort(r.vbucket()).writeInt(body).writeInt(opaque)
+                .writeLong(r.cas());
+        out.writeBytes(r.framingExtras()).writeBytes(r.extras()).writeBytes(r.key()).writeBytes(r.value());
+        return out;
+    }
+
+    /** Blocking call with a timeout; the quiet-silence answer is {@code null}. */
+    public Response call(Request request) throws IOException {
+        return await(send(request));
+    }
+
+    public Response get(String key) throws IOException {
+        return call(Request.get(key));
+    }
+
+    public Response set(String key, String value) throws IOException {
+        return call(Request.set(key, value));
+    }
+
+    public Response delete(String key) throws IOException {
+        return call(Request.delete(key));
+    }
+
+    public Response noop() throws IOException {
+        return call(Request.noop());
+    }
+
+    public Map<String, String> stats() throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Response r : await(sendMulti(Request.of(Opcode.STAT)))) {
+            if (r.key().length > 0) {
+                out.put(r.keyString(), r.valueString());
+            }
+        }
+        return out;
+    }
+
+    public static <T> T await(CompletableFuture<T> future) throws IOException {
+        return await(future, Duration.ofSeconds(30));
+    }
+
+    public static <T> T await(CompletableFuture<T> future, Duration timeout) throws IOException {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("no response within " + timeout, e);
+        }
+    }
+
+    /** Resolves once the server has closed the connection (or after the timeout). */
+    public boolean awaitClosed(Duration timeout) throws InterruptedException {
+        return channel.closeFuture().await(timeout.toMillis());
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private void onResponse(Response r) {
+        for (;;) {
+            Call head = pending.peekFirst();
+            if (head == null) {
+                protocolError(new IOException("unsolicited response " + r));
+                return;
+            }
+            if (head.opaque == r.opaque()) {
+                if (head.multi) {
+                    head.parts.add(r);
+                    if (r.key().length == 0 || r.status() != 0) {
+                        pending.pollFirst();
+                        head.multiFuture.complete(head.parts);
+                    }
+                } else {
+                    pending.pollFirst();
+                    head.future.complete(r);
+                }
+                return;
+            }
+            if (!head.request.quiet()) {
+                protocolError(new IOException("response with opaque " + r.opaque()
+                        + " arrived before the answer to opaque " + head.opaque + " (out of order)"));
+                return;
+            }
+            pending.pollFirst();
+            head.future.complete(null);
+        }
+    }
+
+    private void protocolError(Throwable t) {
+        failure = t;
+        failAll(t);
+        channel.close();
+    }
+
+    private void failAll(Throwable t) {
+        Call c;
+        while ((c = pending.pollFirst()) != null) {
+            c.fail(t);
+        }
+    }
+
+    private static final class Call {
+        final Request request;
+        final boolean multi;
+        final CompletableFuture<Response> future = new CompletableFuture<>();
+        final CompletableFuture<List<Response>> multiFuture = new CompletableFuture<>();
+        final List<Response> parts = new ArrayList<>();
+        int opaque;
+
+        Call(Request request, boolean multi) {
+            this.request = request;
+            this.multi = multi;
+        }
+
+        void fail(Throwable t) {
+            future.completeExceptionally(t);
+            multiFuture.completeExceptionally(t);
+        }
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<Object> {
+        volatile McbpClient client;
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FrameError error) {
+                client.protocolError(new IOException("malformed response: " + error.reason()));
+                return;
+            }
+            ByteBuf f = (ByteBuf) msg;
+            int fext = Mcbp.framingExtrasLength(f);
+            int ext = Mcbp.extrasLength(f);
+            int key = Mcbp.keyLength(f);
+            int value = Mcbp.valueLength(f);
+            byte[] framing = new byte[fext];
+            byte[] extras = new byte[ext];
+            byte[] k = new byte[key];
+            byte[] v = new byte[value];
+            int at = f.readerIndex() + Mcbp.HEADER_SIZE;
+            f.getBytes(at, framing);
+            f.getBytes(at + fext, extras);
+            f.getBytes(at + fext + ext, k);
+            f.getBytes(at + fext + ext + key, v);
+            client.onResponse(new Response(Mcbp.magic(f), Mcbp.opcode(f), Mcbp.status(f), Mcbp.opaque(f), Mcbp.cas(f),
+                    f.getByte(f.readerIndex() + Mcbp.DATATYPE), framing, extras, k, v));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            McbpClient c = client;
+            if (c != null) {
+                if (c.failure == null) {
+                    c.failure = new IOException("connection closed by " + ctx.channel().remoteAddress());
+                }
+                c.failAll(c.failure);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            McbpClient c = client;
+            if (c != null) {
+                c.failure = cause;
+                c.failAll(cause);
+            }
+            ctx.close();
+        }
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.kvgate.gateway.pipeline;
+
+import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.gateway.protocol.FrameDecoder;
+import dev.kvgate.gateway.proxy.BackendRegistry;
+import dev.kvgate.gateway.proxy.ClientSession;
+import dev.kvgate.gateway.proxy.GatewayStats;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
+ * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+    private final SslContext ssl;
+    private final Duration handshakeTimeout;
+    private final LimitsSettings limits;
+    private final BackendRegistry registry;
+    private final GatewayStats stats;
+
+    /** @param ssl the server context for a TLS listener, {@code null} for a plain one */
+    public ClientChannelInitializer(SslContext ssl, Duration handshakeTimeout, LimitsSettings limits,
+                                    BackendRegistry registry, GatewayStats stats) {
+        this.ssl = ssl;
+        this.handshakeTimeout = handshakeTimeout;
+        this.limits = limits;
+        this.registry = registry;
+        this.stats = stats;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        if (ssl != null) {
+            SslHandler tls = ssl.newHandler(ch.alloc());
+            tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
+            ch.pipeline().addLast(HandlerNames.TLS, tls);
+        }
+        ch.pipeline()
+                .addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS))
+                .addLast(HandlerNames.FRAMES,
+                        new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead()))
+                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.kvgate.gateway.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Cuts the byte stream into mcbp frames: 24-byte header plus the body length in bytes 8..11.
+ *
+ * <p>Each frame is handed on as one retained slice of the read buffer ({@code readRetainedSlice}): no
+ * copy, and the receiver owns exactly one reference. The header is validated before anything else
+ * looks at the frame: a magic of the expected direction, framing extras + extras + key within the
+ * body, the frame within {@code maxFrame}. On a violation one {@link FrameError} is handed on and all
+ * further input is discarded (the BAD state of Netty's memcache decoder, without throwing).
+ *
+ * <p>At most {@code framesPerRead} frames are handed on per read event; the rest stays in the
+ * cumulation and is decoded in a task queued behind the other channels' events, so one flooding
+ * connection cannot hold the event loop (fair sharing).
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+    /** Which side's frames this decoder accepts. */
+    public enum Direction { REQUEST, RESPONSE }
+
+    private final Direction direction;
+    private final int maxFrame;
+    private final int framesPerRead;
+    private int framesThisRead;
+    private boolean resumeScheduled;
+    private boolean bad;
+
+    public FrameDecoder(Direction direction, int maxFrame, int framesPerRead) {
+        this.direction = direction;
+        this.maxFrame = maxFrame;
+        this.framesPerRead = framesPerRead;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (bad) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < Mcbp.HEADER_SIZE) {
+            return;
+        }
+        if (framesThisRead >= framesPerRead) {
+            scheduleResume(ctx);
+            return;
+        }
+        int base = in.readerIndex();
+        byte magic = in.getByte(base + Mcbp.MAGIC);
+        boolean expected = direction == Direction.REQUEST ? Magic.isRequest(magic) : Magic.isResponse(magic);
+        if (!expected) {
+            fail(in, out, FrameError.Kind.MALFORMED, String.format("bad magic 0x%02x for a %s",
+                    magic & 0xff, direction == Direction.REQUEST ? "request" : "response"));
+            return;
+        }
+        long bodyLength = in.getUnsignedInt(base + Mcbp.BODY_LENGTH);
+        int framingExtras;
+        int keyLength;
+        if (Magic.isFlexible(magic)) {
+            framingExtras = in.getUnsignedByte(base + Mcbp.FLEX_FRAMING_EXTRAS_LENGTH);
+            keyLength = in.getUnsignedByte(base + Mcbp.FLEX_KEY_LENGTH);
+        } else {
+            framingExtras = 0;
+            keyLength = in.getUnsignedShort(base + Mcbp.KEY_LENGTH);
+        }
+        int extras = in.getUnsignedByte(base + Mcbp.EXTRAS_LENGTH);
+        if ((long) framingExtras + extras + keyLength > bodyLength) {
+            fail(in, out, FrameError.Kind.MALFORMED, "framing extras " + framingExtras + " + extras " + extras
+                    + " + key " + keyLength + " exceed body length " + bodyLength);
+            return;
+        }
+        if (Mcbp.HEADER_SIZE + bodyLength > maxFrame) {
+            FrameError error = new FrameError(FrameError.Kind.OVERSIZE, in.getByte(base + Mcbp.OPCODE),
+                    in.getInt(base + Mcbp.OPAQUE), "frame of " + (Mcbp.HEADER_SIZE + bodyLength)
+                    + " bytes exceeds max-frame " + maxFrame);
+            bad = true;
+            in.skipBytes(in.readableBytes());
+            out.add(error);
+            return;
+        }
+        int frameLength = Mcbp.HEADER_SIZE + (int) bodyLength;
+        if (in.readableBytes() < frameLength) {
+            return;
+        }
+        framesThisRead++;
+        // Ownership: one reference, handed to the next handler.
+        out.add(in.readRetainedSlice(frameLength));
+    }
+
+    private void fail(ByteBuf in, List<Object> out, FrameError.Kind kind, String reason) {
+        bad = true;
+        in.skipBytes(in.readableBytes());
+        out.add(new FrameError(kind, (byte) 0, 0, reason));
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        framesThisRead = 0;
+        super.channelReadComplete(ctx);
+    }
+
+    private void scheduleResume(ChannelHandlerContext ctx) {
+        if (resumeScheduled) {
+            return;
+        }
+        resumeScheduled = true;
+        // The session stops taking more bytes from the socket until the backlog already read is decoded.
+        ctx.fireUserEventTriggered(Backlog.PAUSE);
+        ctx.executor().execute(() -> {
+            resumeScheduled = false;
+            framesThisRead = 0;
+            if (!ctx.channel().isActive() || ctx.isRemoved()) {
+                return;
+            }
+            try {
+                // An empty read makes ByteToMessageDecoder decode what its cumulation still holds.
+                channelRead(ctx, ctx.alloc().buffer(0));
+                channelReadComplete(ctx);
+            } catch (Exception e) {
+                ctx.fireExceptionCaught(e);
+            }
+            if (!resumeScheduled) {
+                ctx.fireUserEventTriggered(Backlog.RESUME);
+            }
+        });
+    }
+
+    /**
+     * Told to the next handlers when the decoder holds undecoded frames beyond its per-read share
+     * (PAUSE: stop reading the socket) and when that backlog is drained (RESUME).
+     */
+    public enum Backlog { PAUSE, RESUME }
+}

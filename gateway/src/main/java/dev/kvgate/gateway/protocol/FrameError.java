@@ -1,0 +1,16 @@
+package dev.kvgate.gateway.protocol;
+
+/**
+ * What the frame decoder hands on instead of a frame when the input cannot be framed. After it the
+ * decoder discards everything the peer sends; the session decides what to answer and closes.
+ *
+ * @param opcode and {@code opaque} of the offending header, meaningful for {@link Kind#OVERSIZE}
+ */
+public record FrameError(Kind kind, byte opcode, int opaque, String reason) {
+    public enum Kind {
+        /** A sane header announcing a body beyond the configured maximum: answer 0x03, then close. */
+        OVERSIZE,
+        /** A header that is not mcbp (bad magic, lengths that contradict each other): close. */
+        MALFORMED
+    }
+}

@@ -1,0 +1,20 @@
+package dev.kvgate.gateway.proxy;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Gateway-wide counters, answered by STAT and (later) exported as metrics. */
+public final class GatewayStats {
+    final long startMillis = System.currentTimeMillis();
+    final LongAdder currentConnections = new LongAdder();
+    final LongAdder totalConnections = new LongAdder();
+    final LongAdder requests = new LongAdder();
+    final LongAdder temporaryFailures = new LongAdder();
+
+    public long currentConnections() {
+        return currentConnections.sum();
+    }
+
+    public long totalConnections() {
+        return totalConnections.sum();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.kvgate.gateway.proxy;
+
+import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.routing.ShardLocator;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The backend connections of one event loop: for each shard, {@code connections-per-shard}
+ * connections shared by every client session on that loop. Used only from that loop.
+ */
+final class LoopBackends {
+    private final ShardLocator locator;
+    private final Backend[][] byShard;
+    private final int[] next;
+    /** Key bytes copied out of a (usually direct) frame for hashing; keys are at most 250 bytes. */
+    private final byte[] keyScratch = new byte[256];
+
+    LoopBackends(ShardLocator locator, Backend[][] byShard) {
+        this.locator = locator;
+        this.byShard = byShard;
+        this.next = new int[byShard.length];
+    }
+
+    int shardCount() {
+        return byShard.length;
+    }
+
+    /** The shard owning the key of {@code frame}; the key must be 1..250 bytes. */
+    int shardOf(ByteBuf frame) {
+        int length = Mcbp.keyLength(frame);
+        frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, length);
+        return locator.shardOf(keyScratch, 0, length);
+    }
+
+    /** A connection to {@code shard}: round robin over those accepting work, else any (which fails fast). */
+    Backend backend(int shard) {
+        Backend[] conns = byShard[shard];
+        if (conns.length == 1) {
+            return conns[0];
+        }
+        int start = next[shard];
+        next[shard] = (start + 1) % conns.length;
+        for (int i = 0; i < conns.length; i++) {
+            Backend b = conns[(start + i) % conns.length];
+            if (b.accepting()) {
+                return b;
+            }
+        }
+        return conns[start];
+    }
+
+    Backend[][] all() {
+        return byShard;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.kvgate.gateway.proxy;
+
+import dev.kvgate.config.ShardSettings;
+import dev.kvgate.gateway.engine.EngineShard;
+
+/** What a shard on the ring is: a remote memcached or an embedded engine. */
+public sealed interface ShardTarget {
+    /** The shard's name on the hash ring. */
+    String name();
+
+    record Remote(ShardSettings settings) implements ShardTarget {
+        @Override
+        public String name() {
+            return settings.address();
+        }
+    }
+
+    record Embedded(EngineShard engine) implements ShardTarget {
+        @Override
+        public String name() {
+            return engine.name();
+        }
+    }
+}

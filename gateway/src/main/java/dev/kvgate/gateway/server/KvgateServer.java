@@ -1,0 +1,176 @@
+package dev.kvgate.gateway.server;
+
+import dev.kvgate.config.KvgateSettings;
+import dev.kvgate.config.ListenerSettings;
+import dev.kvgate.config.SettingsException;
+import dev.kvgate.config.ShardSettings;
+import dev.kvgate.gateway.engine.EngineClock;
+import dev.kvgate.gateway.engine.EngineShard;
+import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
+import dev.kvgate.gateway.proxy.BackendRegistry;
+import dev.kvgate.gateway.proxy.GatewayStats;
+import dev.kvgate.gateway.proxy.ShardTarget;
+import dev.kvgate.routing.HashPreset;
+import dev.kvgate.routing.Locators;
+import dev.kvgate.routing.ShardLocator;
+import dev.kvgate.tls.ServerTls;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running kvgate: listeners, event loops, backend connections and embedded shards. */
+public final class KvgateServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KvgateServer.class);
+
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final BackendRegistry backends;
+    private final List<EngineShard> engines;
+    private final Map<String, Channel> listeners;
+    private final GatewayStats stats;
+
+    private KvgateServer(EventLoopGroup acceptors, EventLoopGroup workers, BackendRegistry backends,
+                         List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats) {
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.backends = backends;
+        this.engines = engines;
+        this.listeners = listeners;
+        this.stats = stats;
+    }
+
+    /**
+     * Starts kvgate and returns once every listener is bound.
+     *
+     * @throws SettingsException for settings only found invalid at start (hash preset, TLS files)
+     */
+    public static KvgateServer start(KvgateSettings settings) throws InterruptedException {
+        HashPreset preset;
+        try {
+            preset = HashPreset.of(settings.routing().hash());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.routing.hash", e.getMessage());
+        }
+        List<ShardTarget> targets = new ArrayList<>();
+        List<EngineShard> engines = new ArrayList<>();
+        if (settings.shards().isEmpty()) {
+            for (int i = 0; i < settings.embedded().shards(); i++) {
+                EngineShard engine = new EngineShard("embedded-" + i, settings.embedded().memory(),
+                        settings.embedded().maxItemSize(), EngineClock.system());
+                engines.add(engine);
+                targets.add(new ShardTarget.Embedded(engine));
+            }
+        } else {
+            for (int i = 0; i < settings.shards().size(); i++) {
+                ShardSettings shard = settings.shards().get(i);
+                if (shard.tls()) {
+                    throw new SettingsException("kvgate.shards[" + i + "].tls", "TLS to shards is not supported yet");
+                }
+                targets.add(new ShardTarget.Remote(shard));
+            }
+        }
+        List<String> names = targets.stream().map(ShardTarget::name).toList();
+        ShardLocator locator = Locators.create(preset, names);
+
+        ServerTls tls = null;
+        if (settings.listeners().stream().anyMatch(ListenerSettings::tls)) {
+            try {
+                tls = ServerTls.create(settings.tls());
+            } catch (RuntimeException e) {
+                throw new SettingsException("kvgate.tls", e.getMessage());
+            }
+        }
+
+        Transport transport = Transport.best();
+        EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), transport.ioHandler());
+        GatewayStats stats = new GatewayStats();
+        BackendRegistry backends = null;
+        Map<String, Channel> bound = new LinkedHashMap<>();
+        try {
+            int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
+            backends = BackendRegistry.start(workers, transport.socketChannel(), targets, locator,
+                    settings.backend(), maxResponse);
+            for (ListenerSettings l : settings.listeners()) {
+                ServerBootstrap b = new ServerBootstrap()
+                        .group(acceptors, workers)
+                        .channel(transport.serverChannel())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                                new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                        .childHandler(new ClientChannelInitializer(l.tls() ? tls.context() : null,
+                                settings.tls().handshakeTimeout(), settings.limits(), backends, stats));
+                Channel ch;
+                try {
+                    ch = b.bind(l.host(), l.port()).sync().channel();
+                } catch (Exception e) {
+                    throw new IllegalStateException("listener " + l.name() + ": cannot bind " + l.host() + ":"
+                            + l.port() + ": " + e.getMessage(), e);
+                }
+                bound.put(l.name(), ch);
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            bound.values().forEach(Channel::close);
+            if (backends != null) {
+                backends.close();
+            }
+            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            engines.forEach(EngineShard::close);
+            throw e;
+        }
+        KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats);
+        StringBuilder where = new StringBuilder();
+        for (Map.Entry<String, Channel> e : bound.entrySet()) {
+            where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                    .append(e.getValue().localAddress());
+        }
+        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}{}", where, transport.name(),
+                settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded", names,
+                tls != null ? "; TLS engine " + tls.provider() : "");
+        return server;
+    }
+
+    /** The bound address of a listener, by its configured name. */
+    public InetSocketAddress address(String listener) {
+        Channel ch = listeners.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("no listener named " + listener);
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    public int port(String listener) {
+        return address(listener).getPort();
+    }
+
+    public GatewayStats stats() {
+        return stats;
+    }
+
+    /** Stops accepting, closes backend connections and event loops, and releases the engines. */
+    @Override
+    public void close() {
+        listeners.values().forEach(ch -> ch.close().awaitUninterruptibly());
+        backends.close();
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        engines.forEach(EngineShard::close);
+        log.info("kvgate stopped");
+    }
+}
