@@ -4,20 +4,33 @@ import dev.kvgate.gateway.protocol.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.SslContext;
 import java.util.function.Supplier;
 
-/** Pipeline of a connection to a shard: response frame decoder, then the backend connection's handler. */
+/** Pipeline of a connection to a shard: [TLS] -> response frame decoder -> the backend connection's handler. */
 public final class BackendChannelInitializer extends ChannelInitializer<Channel> {
+    private final SslContext ssl;
+    private final String host;
+    private final int port;
     private final int maxResponseFrame;
     private final Supplier<ChannelHandler> backend;
 
-    public BackendChannelInitializer(int maxResponseFrame, Supplier<ChannelHandler> backend) {
+    /** @param ssl client context for a shard served over TLS (memcached -Z), {@code null} for plain */
+    public BackendChannelInitializer(SslContext ssl, String host, int port, int maxResponseFrame,
+                                     Supplier<ChannelHandler> backend) {
+        this.ssl = ssl;
+        this.host = host;
+        this.port = port;
         this.maxResponseFrame = maxResponseFrame;
         this.backend = backend;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (ssl != null) {
+            // host and port make the engine verify the shard's certificate against its name.
+            ch.pipeline().addLast(HandlerNames.TLS, ssl.newHandler(ch.alloc(), host, port));
+        }
         ch.pipeline()
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.RESPONSE, maxResponseFrame, Integer.MAX_VALUE))

@@ -12,20 +12,24 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
  * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
-    private final SslContext ssl;
+    private final Supplier<SslContext> ssl;
     private final Duration handshakeTimeout;
     private final LimitsSettings limits;
     private final BackendRegistry registry;
     private final GatewayStats stats;
 
-    /** @param ssl the server context for a TLS listener, {@code null} for a plain one */
-    public ClientChannelInitializer(SslContext ssl, Duration handshakeTimeout, LimitsSettings limits,
+    /**
+     * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
+     *            certificate applies to new connections), {@code null} for a plain listener
+     */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, LimitsSettings limits,
                                     BackendRegistry registry, GatewayStats stats) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
@@ -37,7 +41,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     @Override
     protected void initChannel(Channel ch) {
         if (ssl != null) {
-            SslHandler tls = ssl.newHandler(ch.alloc());
+            SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
             ch.pipeline().addLast(HandlerNames.TLS, tls);
         }

@@ -52,7 +52,7 @@ public final class BackendRegistry implements AutoCloseable {
                                 SocketBackend sb = new SocketBackend(loop, remote.name(),
                                         InetSocketAddress.createUnresolved(remote.settings().host(),
                                                 remote.settings().port()),
-                                        socketType, settings, maxResponseFrame);
+                                        remote.ssl(), socketType, settings, maxResponseFrame);
                                 attempts.add(sb.connect());
                                 conns[c] = sb;
                             }

@@ -8,7 +8,8 @@ public sealed interface ShardTarget {
     /** The shard's name on the hash ring. */
     String name();
 
-    record Remote(ShardSettings settings) implements ShardTarget {
+    /** @param ssl client context when the shard speaks TLS, {@code null} for plain */
+    record Remote(ShardSettings settings, io.netty.handler.ssl.SslContext ssl) implements ShardTarget {
         @Override
         public String name() {
             return settings.address();

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -37,8 +38,8 @@ final class SocketBackend extends Backend {
     private boolean closed;
     private boolean reportedDown;
 
-    SocketBackend(EventLoop loop, String shard, InetSocketAddress address, Class<? extends Channel> channelType,
-                  BackendSettings settings, int maxResponseFrame) {
+    SocketBackend(EventLoop loop, String shard, InetSocketAddress address, SslContext ssl,
+                  Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
         super(loop, shard, ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(), settings.maxInFlight());
         this.address = address;
         this.settings = settings;
@@ -50,7 +51,8 @@ final class SocketBackend extends Backend {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
-                .handler(new BackendChannelInitializer(maxResponseFrame, Inbound::new));
+                .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
+                        maxResponseFrame, Inbound::new));
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */

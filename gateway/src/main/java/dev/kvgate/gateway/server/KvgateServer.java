@@ -78,7 +78,7 @@ public final class KvgateServer implements AutoCloseable {
                 if (shard.tls()) {
                     throw new SettingsException("kvgate.shards[" + i + "].tls", "TLS to shards is not supported yet");
                 }
-                targets.add(new ShardTarget.Remote(shard));
+                targets.add(new ShardTarget.Remote(shard, null));
             }
         }
         List<String> names = targets.stream().map(ShardTarget::name).toList();
@@ -93,6 +93,7 @@ public final class KvgateServer implements AutoCloseable {
             }
         }
 
+        final ServerTls serverTls = tls;
         Transport transport = Transport.best();
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), transport.ioHandler());
@@ -113,7 +114,7 @@ public final class KvgateServer implements AutoCloseable {
                         .childOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                        .childHandler(new ClientChannelInitializer(l.tls() ? tls.context() : null,
+                        .childHandler(new ClientChannelInitializer(l.tls() ? serverTls::context : null,
                                 settings.tls().handshakeTimeout(), settings.limits(), backends, stats));
                 Channel ch;
                 try {
