@@ -9,5 +9,11 @@ public record BackendSettings(
         Duration requestTimeout,
         Duration reconnectMin,
         Duration reconnectMax,
-        int maxInFlight) {
+        int maxInFlight,
+        OnShardFailure onShardFailure,
+        int ejectAfter,
+        Duration retryAfter) {
+
+    /** fail-fast: answer 0x86 while the shard is down; eject: take it off the ring until it answers. */
+    public enum OnShardFailure { FAIL_FAST, EJECT }
 }

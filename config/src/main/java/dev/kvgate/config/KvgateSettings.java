@@ -11,7 +11,8 @@ public record KvgateSettings(
         List<ShardSettings> shards,
         EmbeddedSettings embedded,
         BackendSettings backend,
-        LimitsSettings limits) {
+        LimitsSettings limits,
+        java.time.Duration drainTimeout) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);

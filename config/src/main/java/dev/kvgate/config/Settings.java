@@ -95,7 +95,8 @@ public final class Settings {
                 shards(c),
                 embedded(c.getConfig("embedded")),
                 backend(c.getConfig("backend")),
-                limits(c.getConfig("limits")));
+                limits(c.getConfig("limits")),
+                positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"));
     }
 
     private static List<ListenerSettings> listeners(Config c) {
@@ -243,7 +244,10 @@ public final class Settings {
                 positive(b, "connect-timeout", "kvgate.backend.connect-timeout"),
                 positive(b, "request-timeout", "kvgate.backend.request-timeout"),
                 min, max,
-                atLeast(b, "max-in-flight", 1, "kvgate.backend.max-in-flight"));
+                atLeast(b, "max-in-flight", 1, "kvgate.backend.max-in-flight"),
+                enumValue(b, "on-shard-failure", BackendSettings.OnShardFailure.class, "kvgate.backend.on-shard-failure"),
+                atLeast(b, "eject-after", 1, "kvgate.backend.eject-after"),
+                positive(b, "retry-after", "kvgate.backend.retry-after"));
     }
 
     private static LimitsSettings limits(Config l) {
@@ -254,7 +258,9 @@ public final class Settings {
         return new LimitsSettings((int) maxFrame,
                 positive(l, "idle-timeout", "kvgate.limits.idle-timeout"),
                 atLeast(l, "max-in-flight", 1, "kvgate.limits.max-in-flight"),
-                atLeast(l, "frames-per-read", 1, "kvgate.limits.frames-per-read"));
+                atLeast(l, "frames-per-read", 1, "kvgate.limits.frames-per-read"),
+                atLeast(l, "max-connections", 1, "kvgate.limits.max-connections"),
+                atLeast(l, "max-connections-per-ip", 1, "kvgate.limits.max-connections-per-ip"));
     }
 
     private static Optional<Path> optionalPath(Config c, String key) {
@@ -284,7 +290,7 @@ public final class Settings {
         } catch (IllegalArgumentException e) {
             StringBuilder valid = new StringBuilder();
             for (E constant : type.getEnumConstants()) {
-                valid.append(valid.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+                valid.append(valid.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
             throw new SettingsException(path, "\"" + raw + "\" is not one of " + valid);
         }
