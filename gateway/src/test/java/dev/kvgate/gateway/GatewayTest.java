@@ -142,7 +142,8 @@ class GatewayTest {
             Response version = c.call(Request.of(Opcode.VERSION));
             assertTrue(version.valueString().startsWith("kvgate"), version.valueString());
             Map<String, String> stats = c.stats();
-            assertEquals("3", stats.get("shards"));
+            assertEquals("3", stats.get("kvgate_shards"));
+            assertTrue(stats.containsKey("get_hits"), "the shards' counters are summed in: " + stats);
             assertTrue(Long.parseLong(stats.get("curr_connections")) >= 1);
         }
     }

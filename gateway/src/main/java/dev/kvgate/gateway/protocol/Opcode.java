@@ -23,7 +23,7 @@ public enum Opcode {
     GETKQ(0x0d, Route.KEYED, true),
     APPEND(0x0e, Route.KEYED, false),
     PREPEND(0x0f, Route.KEYED, false),
-    STAT(0x10, Route.LOCAL, false),
+    STAT(0x10, Route.BROADCAST, false),
     SETQ(0x11, Route.KEYED, true),
     ADDQ(0x12, Route.KEYED, true),
     REPLACEQ(0x13, Route.KEYED, true),

@@ -114,19 +114,24 @@ abstract class Backend {
     final void onResponse(ByteBuf frame) {
         int opaque = Mcbp.opaque(frame);
         for (;;) {
-            Pending head = inFlight.pollFirst();
+            Pending head = inFlight.peekFirst();
             if (head == null) {
                 frame.release();
                 abort("response with opaque " + opaque + " matches no request");
                 return;
             }
             if (head.backendOpaque == opaque) {
+                if (head.multiPart(frame)) {
+                    return; // one of several answer frames (STAT); the entry stays at the head
+                }
+                inFlight.pollFirst();
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
                 }
                 head.complete(frame);
                 return;
             }
+            inFlight.pollFirst();
             if (!head.quiet) {
                 frame.release();
                 head.fail(Status.INTERNAL_ERROR);

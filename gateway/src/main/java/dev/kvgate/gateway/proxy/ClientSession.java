@@ -27,6 +27,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,13 +137,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void broadcast(ByteBuf frame, Opcode op) {
         Slot slot = new Slot(this, op.code(), Mcbp.opaque(frame), op.quiet());
         queue.addLast(slot);
+        int shards = backends.shardCount();
+        boolean stat = op == Opcode.STAT;
+        StatsSlot stats = stat ? new StatsSlot(slot, shards, Mcbp.keyLength(frame) == 0, gatewayStats()) : null;
+        FanoutSlot fanout = stat ? null : new FanoutSlot(slot, shards);
         ByteBuf classic = classic(frame);
         try {
-            int shards = backends.shardCount();
-            FanoutSlot fanout = new FanoutSlot(slot, shards);
             for (int s = 0; s < shards; s++) {
                 // Each shard's copy gets its own backend opaque, so the bytes cannot be shared.
-                backends.backend(s).send(classic.copy(), fanout.part());
+                backends.backend(s).send(classic.copy(), stat ? stats.part() : fanout.part());
             }
         } finally {
             classic.release();
@@ -162,7 +166,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void local(ByteBuf frame, Opcode op) {
         int opaque = Mcbp.opaque(frame);
-        int keyLength = Mcbp.keyLength(frame);
         frame.release();
         Slot slot = new Slot(this, op.code(), opaque, op.quiet());
         queue.addLast(slot);
@@ -180,8 +183,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 slot.settle(null);
             }
             case HELLO -> slot.settle(Responses.empty(alloc, op.code(), opaque, 0));
-            case STAT -> slot.settle(keyLength == 0
-                    ? generalStats(opaque) : Responses.error(alloc, op.code(), Status.KEY_NOT_FOUND, opaque));
             default -> slot.settle(Responses.error(alloc, op.code(), Status.UNKNOWN_COMMAND, opaque));
         }
     }
@@ -194,33 +195,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         slot.settle(response);
     }
 
-    private ByteBuf generalStats(int opaque) {
+    /** The gateway's own entries of the general STAT group. */
+    private Map<String, String> gatewayStats() {
         long now = System.currentTimeMillis();
-        String[][] entries = {
-            {"pid", Long.toString(PID)},
-            {"uptime", Long.toString((now - stats.startMillis) / 1000)},
-            {"time", Long.toString(now / 1000)},
-            {"version", VERSION},
-            {"threads", Integer.toString(registry.loopCount())},
-            {"curr_connections", Long.toString(stats.currentConnections())},
-            {"total_connections", Long.toString(stats.totalConnections())},
-            {"cmd_total", Long.toString(stats.requests.sum())},
-            {"shards", Integer.toString(registry.shardCount())},
-        };
-        byte[][] keys = new byte[entries.length][];
-        byte[][] values = new byte[entries.length][];
-        int size = Mcbp.HEADER_SIZE; // the empty terminator
-        for (int i = 0; i < entries.length; i++) {
-            keys[i] = entries[i][0].getBytes(StandardCharsets.US_ASCII);
-            values[i] = entries[i][1].getBytes(StandardCharsets.US_ASCII);
-            size += Mcbp.HEADER_SIZE + keys[i].length + values[i].length;
-        }
-        ByteBuf out = alloc.buffer(size);
-        for (int i = 0; i < entries.length; i++) {
-            Responses.writeStat(out, opaque, keys[i], values[i]);
-        }
-        Responses.writeStat(out, opaque, new byte[0], new byte[0]);
-        return out;
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("pid", Long.toString(PID));
+        m.put("uptime", Long.toString((now - stats.startMillis) / 1000));
+        m.put("time", Long.toString(now / 1000));
+        m.put("version", VERSION);
+        m.put("threads", Integer.toString(registry.loopCount()));
+        m.put("curr_connections", Long.toString(stats.currentConnections()));
+        m.put("total_connections", Long.toString(stats.totalConnections()));
+        m.put("kvgate_requests", Long.toString(stats.requests.sum()));
+        m.put("kvgate_shards", Integer.toString(registry.shardCount()));
+        return m;
     }
 
     private void framingError(FrameError error) {

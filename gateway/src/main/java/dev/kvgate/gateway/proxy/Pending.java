@@ -28,6 +28,14 @@ abstract class Pending {
      */
     abstract void complete(ByteBuf response);
 
+    /**
+     * For requests answered by several frames (STAT): takes a frame that is not the last one and
+     * returns true; returns false for the final frame, which then goes to {@link #complete}.
+     */
+    boolean multiPart(ByteBuf frame) {
+        return false;
+    }
+
     /** No answer will come (shard down, timeout, connection lost): answer the client with {@code status}. */
     abstract void fail(Status status);
 }

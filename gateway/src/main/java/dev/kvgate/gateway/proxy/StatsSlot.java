@@ -1,0 +1,137 @@
+package dev.kvgate.gateway.proxy;
+
+import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.gateway.protocol.Responses;
+import dev.kvgate.gateway.protocol.Status;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * STAT through the gateway: asks every shard, adds up their counters (items, bytes, hits, misses,
+ * evictions ...) and answers one stat group as a single shard would, with the gateway's own values
+ * (pid, uptime, version, connections) in place of the shards'.
+ */
+final class StatsSlot {
+    /** Values that describe one process, not an amount: the first shard's value stands. */
+    private static final Set<String> NOT_ADDED = Set.of("pid", "uptime", "time", "version", "libevent",
+            "pointer_size", "threads", "max_connections", "hash_power_level", "reserved_fds", "hash_bytes");
+
+    private final Slot slot;
+    private final boolean general;
+    private final Map<String, String> gateway;
+    private final Map<String, String> merged = new LinkedHashMap<>();
+    private ByteBuf error;
+    private int remaining;
+
+    /**
+     * @param general whether this is the group-less STAT, which gets the gateway's own entries
+     * @param gateway the gateway's entries, listed first and overriding the shards'
+     */
+    StatsSlot(Slot slot, int shards, boolean general, Map<String, String> gateway) {
+        this.slot = slot;
+        this.remaining = shards;
+        this.general = general;
+        this.gateway = gateway;
+    }
+
+    Pending part() {
+        return new Pending(false) {
+            @Override
+            boolean multiPart(ByteBuf frame) {
+                if (Mcbp.status(frame) != 0 || Mcbp.keyLength(frame) == 0) {
+                    return false;
+                }
+                try {
+                    add(text(frame, Mcbp.keyIndex(frame), Mcbp.keyLength(frame)),
+                            text(frame, Mcbp.valueIndex(frame), Mcbp.valueLength(frame)));
+                } finally {
+                    frame.release();
+                }
+                return true;
+            }
+
+            @Override
+            void complete(ByteBuf response) {
+                if (response != null && Mcbp.status(response) != 0 && error == null) {
+                    error = response;
+                } else if (response != null) {
+                    response.release();
+                }
+                done();
+            }
+
+            @Override
+            void fail(Status status) {
+                if (error == null) {
+                    error = Responses.error(slot.session.alloc(), slot.opcode, status, slot.clientOpaque);
+                }
+                done();
+            }
+        };
+    }
+
+    private void add(String key, String value) {
+        String before = merged.get(key);
+        if (before == null || NOT_ADDED.contains(key)) {
+            merged.putIfAbsent(key, value);
+            return;
+        }
+        try {
+            merged.put(key, Long.toString(Long.parseLong(before) + Long.parseLong(value)));
+        } catch (NumberFormatException e) {
+            try {
+                merged.put(key, Double.toString(Double.parseDouble(before) + Double.parseDouble(value)));
+            } catch (NumberFormatException notNumeric) {
+                // keep the first shard's text
+            }
+        }
+    }
+
+    private void done() {
+        if (--remaining > 0) {
+            return;
+        }
+        if (error != null) {
+            ByteBuf e = error;
+            error = null;
+            slot.complete(e);
+            return;
+        }
+        Map<String, String> all = new LinkedHashMap<>();
+        if (general) {
+            all.putAll(gateway);
+        }
+        merged.forEach(all::putIfAbsent);
+        slot.settle(build(all));
+    }
+
+    private ByteBuf build(Map<String, String> entries) {
+        int size = Mcbp.HEADER_SIZE;
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            size += Mcbp.HEADER_SIZE + utf8Length(e.getKey()) + utf8Length(e.getValue());
+        }
+        ByteBuf out = slot.session.alloc().buffer(size);
+        try {
+            for (Map.Entry<String, String> e : entries.entrySet()) {
+                Responses.writeStat(out, slot.clientOpaque, e.getKey().getBytes(StandardCharsets.UTF_8),
+                        e.getValue().getBytes(StandardCharsets.UTF_8));
+            }
+            Responses.writeStat(out, slot.clientOpaque, new byte[0], new byte[0]);
+            return out;
+        } catch (RuntimeException ex) {
+            out.release();
+            throw ex;
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String text(ByteBuf frame, int index, int length) {
+        return frame.toString(index, length, StandardCharsets.UTF_8);
+    }
+}
