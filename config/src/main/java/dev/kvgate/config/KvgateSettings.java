@@ -12,7 +12,9 @@ public record KvgateSettings(
         EmbeddedSettings embedded,
         BackendSettings backend,
         LimitsSettings limits,
-        java.time.Duration drainTimeout) {
+        java.time.Duration drainTimeout,
+        BackendTlsSettings backendTls,
+        AuthSettings auth) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);

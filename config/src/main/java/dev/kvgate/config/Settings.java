@@ -65,11 +65,14 @@ public final class Settings {
         try {
             config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
             config.checkValid(reference, ROOT);
+            rejectUnknownKeys(ConfigFactory.defaultOverrides().withFallback(user), reference);
         } catch (ConfigException e) {
             throw SettingsException.of(oneLine(e));
         }
         try {
             return read(config.getConfig(ROOT));
+        } catch (SectionException e) {
+            throw SettingsException.of(e.getMessage());
         } catch (ConfigException e) {
             throw SettingsException.of(oneLine(e));
         }
@@ -82,6 +85,61 @@ public final class Settings {
                 .resolve().getConfig(ROOT);
     }
 
+    /**
+     * A misspelt key would otherwise be ignored in silence and its default used. Keys below a list
+     * index given as a property (kvgate.shards.0=...) are checked up to the list.
+     */
+    private static void rejectUnknownKeys(Config given, Config reference) {
+        if (!given.hasPath(ROOT)) {
+            return;
+        }
+        Config ours;
+        try {
+            ours = given.getConfig(ROOT);
+        } catch (ConfigException.WrongType e) {
+            throw new SettingsException(ROOT, "must be an object");
+        }
+        for (java.util.Map.Entry<String, ConfigValue> e : ours.entrySet()) {
+            String path = e.getKey();
+            String known = ROOT;
+            for (String segment : com.typesafe.config.ConfigUtil.splitPath(path)) {
+                if (segment.chars().allMatch(Character::isDigit)) {
+                    break;
+                }
+                known = known + "." + com.typesafe.config.ConfigUtil.quoteString(segment).replace("\"", "");
+                if (!reference.hasPathOrNull(known)) {
+                    throw new SettingsException(known, "unknown setting (see reference.conf for the valid ones)");
+                }
+                if (reference.getIsNull(known) || reference.getValue(known).valueType() != ConfigValueType.OBJECT) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads one section; typesafe names keys relative to the section, so its messages get the
+     * section's full path put back in ("'max-frame'" -> "'kvgate.limits.max-frame'").
+     */
+    static <T> T section(Config c, String name, java.util.function.Function<Config, T> reader) {
+        try {
+            return reader.apply(c.getConfig(name));
+        } catch (ConfigException e) {
+            String prefix = ROOT + "." + name + ".";
+            String m = oneLine(e)
+                    .replaceFirst("'([A-Za-z0-9_.\\-]+)'", "'" + java.util.regex.Matcher.quoteReplacement(prefix) + "$1'")
+                    .replaceFirst("^([A-Za-z0-9_.\\-]+) has type",
+                            java.util.regex.Matcher.quoteReplacement(prefix) + "$1 has type");
+            throw new SectionException(m);
+        }
+    }
+
+    private static final class SectionException extends RuntimeException {
+        SectionException(String message) {
+            super(message);
+        }
+    }
+
     private static KvgateSettings read(Config c) {
         int ioThreads = c.getInt("io-threads");
         if (ioThreads < 0) {
@@ -90,13 +148,15 @@ public final class Settings {
         return new KvgateSettings(
                 ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads,
                 listeners(c),
-                tls(c.getConfig("tls")),
+                section(c, "tls", Settings::tls),
                 new RoutingSettings(c.getString("routing.hash")),
                 shards(c),
-                embedded(c.getConfig("embedded")),
-                backend(c.getConfig("backend")),
-                limits(c.getConfig("limits")),
-                positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"));
+                section(c, "embedded", Settings::embedded),
+                section(c, "backend", Settings::backend),
+                section(c, "limits", Settings::limits),
+                positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"),
+                backendTls(c.getConfig("backend-tls")),
+                auth(c.getConfig("auth")));
     }
 
     private static List<ListenerSettings> listeners(Config c) {
@@ -157,7 +217,91 @@ public final class Settings {
         return new TlsSettings(certChain, privateKey,
                 t.getIsNull("key-password") ? Optional.empty() : Optional.of(t.getString("key-password")),
                 provider, protocols, t.getStringList("ciphers"), clientAuth, trust,
-                positive(t, "handshake-timeout", "kvgate.tls.handshake-timeout"));
+                positive(t, "handshake-timeout", "kvgate.tls.handshake-timeout"),
+                positive(t, "reload-interval", "kvgate.tls.reload-interval"),
+                positive(t, "expiry-warning", "kvgate.tls.expiry-warning"));
+    }
+
+    private static BackendTlsSettings backendTls(Config t) {
+        Optional<Path> certChain = optionalPath(t, "cert-chain");
+        Optional<Path> privateKey = optionalPath(t, "private-key");
+        if (certChain.isPresent() != privateKey.isPresent()) {
+            throw new SettingsException(certChain.isPresent() ? "kvgate.backend-tls.private-key"
+                    : "kvgate.backend-tls.cert-chain", "cert-chain and private-key go together");
+        }
+        return new BackendTlsSettings(optionalPath(t, "trust"), certChain, privateKey,
+                t.getBoolean("verify-hostname"));
+    }
+
+    private static AuthSettings auth(Config a) {
+        AuthSettings.Mode mode = enumValue(a, "mode", AuthSettings.Mode.class, "kvgate.auth.mode");
+        List<AuthSettings.User> users = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<? extends Config> list = a.getConfigList("users");
+        for (int i = 0; i < list.size(); i++) {
+            String path = "kvgate.auth.users[" + i + "]";
+            Config u = list.get(i);
+            for (String key : List.of("name", "password")) {
+                if (!u.hasPath(key)) {
+                    throw new SettingsException(path + "." + key, "missing");
+                }
+            }
+            String name = u.getString("name");
+            if (name.isEmpty() || !names.add(name)) {
+                throw new SettingsException(path + ".name", name.isEmpty() ? "empty" : "duplicate user \"" + name + "\"");
+            }
+            String hash = u.getString("password");
+            String problem = passwordHashProblem(hash);
+            if (problem != null) {
+                // The value is never echoed: it may be a plain-text password pasted by mistake.
+                throw new SettingsException(path + ".password", problem);
+            }
+            users.add(new AuthSettings.User(name, hash));
+        }
+        List<AuthSettings.CertificateUser> certificateUsers = new ArrayList<>();
+        List<? extends Config> mapped = a.getConfigList("certificate-users");
+        for (int i = 0; i < mapped.size(); i++) {
+            String path = "kvgate.auth.certificate-users[" + i + "]";
+            Config m = mapped.get(i);
+            for (String key : List.of("identity", "user")) {
+                if (!m.hasPath(key) || m.getString(key).isEmpty()) {
+                    throw new SettingsException(path + "." + key, "missing");
+                }
+            }
+            certificateUsers.add(new AuthSettings.CertificateUser(m.getString("identity"), m.getString("user")));
+        }
+        AuthSettings settings = new AuthSettings(mode, a.getBoolean("allow-plain-on-plaintext"), users,
+                certificateUsers);
+        if (settings.saslEnabled() && users.isEmpty()) {
+            throw new SettingsException("kvgate.auth.users", "auth.mode = "
+                    + mode.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs at least one user");
+        }
+        if (settings.certificateEnabled() && certificateUsers.isEmpty()) {
+            throw new SettingsException("kvgate.auth.certificate-users", "auth.mode = "
+                    + mode.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs at least one mapping");
+        }
+        return settings;
+    }
+
+    /** Why a configured password is not a salted hash kvgate understands; {@code null} when it is. */
+    static String passwordHashProblem(String hash) {
+        String[] parts = hash.split("\\$", -1);
+        if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256")) {
+            return "not a password hash: expected pbkdf2-sha256$ITERATIONS$SALT$HASH (make one with kvgate hash-password)";
+        }
+        try {
+            int iterations = Integer.parseInt(parts[1]);
+            if (iterations < 10_000) {
+                return "pbkdf2-sha256 hash with " + iterations + " iterations; at least 10000 are required";
+            }
+            java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+            if (b64.decode(parts[2]).length < 16 || b64.decode(parts[3]).length < 32) {
+                return "pbkdf2-sha256 hash needs a salt of at least 16 bytes and a 32-byte hash";
+            }
+        } catch (IllegalArgumentException e) {
+            return "malformed pbkdf2-sha256 hash: " + e.getMessage();
+        }
+        return null;
     }
 
     private static List<ShardSettings> shards(Config c) {

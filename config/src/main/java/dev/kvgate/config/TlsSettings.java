@@ -15,7 +15,9 @@ public record TlsSettings(
         List<String> ciphers,
         ClientAuth clientAuth,
         Optional<Path> trust,
-        Duration handshakeTimeout) {
+        Duration handshakeTimeout,
+        Duration reloadInterval,
+        Duration expiryWarning) {
 
     /** Which SSLEngine implementation to use; AUTO prefers OpenSSL (BoringSSL via netty-tcnative). */
     public enum Provider { AUTO, OPENSSL, JDK }

@@ -1,0 +1,136 @@
+package dev.kvgate.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    private static String problem(String hocon) {
+        return assertThrows(SettingsException.class, () -> Settings.parse(hocon)).getMessage();
+    }
+
+    @Test
+    void referenceDefaultsLoad() {
+        KvgateSettings s = Settings.load(Optional.empty());
+        assertEquals(List.of(new ListenerSettings("plain", "0.0.0.0", 11210, false),
+                new ListenerSettings("tls", "0.0.0.0", 11207, true)), s.listeners());
+        assertEquals("ketama", s.routing().hash());
+        assertTrue(s.shards().isEmpty(), "no shards: embedded engine shards");
+        assertEquals(4, s.embedded().shards());
+        assertEquals(64L * 1024 * 1024, s.embedded().memory());
+        assertEquals(20 * 1024 * 1024, s.limits().maxFrame());
+        assertEquals(Duration.ofSeconds(2), s.backend().requestTimeout());
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), s.tls().protocols());
+        assertEquals(TlsSettings.Provider.AUTO, s.tls().provider());
+        assertEquals(BackendSettings.OnShardFailure.FAIL_FAST, s.backend().onShardFailure());
+        assertTrue(s.ioThreads() >= 1);
+    }
+
+    @Test
+    void shardsAsStringsAndObjects() {
+        KvgateSettings s = Settings.parse("kvgate.shards = [\"10.0.0.1:11211\", { address = \"cache:11212\", tls = true },"
+                + " \"[::1]:11213\"]");
+        assertEquals(List.of(new ShardSettings("10.0.0.1", 11211, false), new ShardSettings("cache", 11212, true),
+                new ShardSettings("::1", 11213, false)), s.shards());
+        assertEquals("10.0.0.1:11211", s.shards().get(0).address());
+        assertEquals("[::1]:11213", s.shards().get(2).address());
+    }
+
+    @Test
+    void aShardThatIsNotHostPortIsNamedByItsIndex() {
+        assertEquals("kvgate.shards[1]: \"foo\" is not host:port",
+                problem("kvgate.shards = [\"127.0.0.1:11211\", \"foo\"]"));
+        assertEquals("kvgate.shards[0]: \"h:99999\" is not host:port", problem("kvgate.shards = [\"h:99999\"]"));
+        assertEquals("kvgate.shards[1]: duplicate shard a:1", problem("kvgate.shards = [\"a:1\", \"a:1\"]"));
+    }
+
+    @Test
+    void wrongTypesNameThePath() {
+        String p = problem("kvgate.limits.max-frame = lots");
+        assertTrue(p.contains("kvgate.limits.max-frame"), p);
+        assertFalse(p.contains("\n"), "one line");
+        p = problem("kvgate.backend.request-timeout = -1s");
+        assertEquals("kvgate.backend.request-timeout: must be positive, was PT-1S", p);
+    }
+
+    @Test
+    void enumsListTheValidValues() {
+        assertEquals("kvgate.tls.provider: \"boring\" is not one of auto, openssl, jdk",
+                problem("kvgate.tls.provider = boring"));
+        assertEquals("kvgate.backend.on-shard-failure: \"retry\" is not one of fail-fast, eject",
+                problem("kvgate.backend.on-shard-failure = retry"));
+    }
+
+    @Test
+    void oldTlsVersionsAreRefused() {
+        assertEquals("kvgate.tls.protocols[1]: \"TLSv1.1\" is not allowed (TLSv1.3, TLSv1.2)",
+                problem("kvgate.tls.protocols = [TLSv1.2, TLSv1.1]"));
+    }
+
+    @Test
+    void misspeltKeysAreRefused() {
+        assertEquals("kvgate.backend.request-timout: unknown setting (see reference.conf for the valid ones)",
+                problem("kvgate.backend.request-timout = 1s"));
+        assertEquals("kvgate.shard: unknown setting (see reference.conf for the valid ones)",
+                problem("kvgate.shard = [\"a:1\"]"));
+    }
+
+    @Test
+    void listenerChecks() {
+        assertEquals("kvgate.listeners[0].port: 70000 is not a port (0-65535)",
+                problem("kvgate.listeners = [ { name = a, port = 70000 } ]"));
+        assertEquals("kvgate.listeners[1].name: duplicate listener name \"a\"",
+                problem("kvgate.listeners = [ { name = a, port = 1 }, { name = a, port = 2 } ]"));
+        assertEquals("kvgate.listeners[0].port: missing", problem("kvgate.listeners = [ { name = a } ]"));
+    }
+
+    @Test
+    void fileOverReference(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("k.conf");
+        Files.writeString(f, "kvgate { routing.hash = modulo, backend.connections-per-shard = 3 }");
+        KvgateSettings s = Settings.load(Optional.of(f));
+        assertEquals("modulo", s.routing().hash());
+        assertEquals(3, s.backend().connectionsPerShard());
+        assertEquals(11210, s.listeners().get(0).port(), "the rest from reference.conf");
+    }
+
+    @Test
+    void missingFileIsNamed(@TempDir Path dir) {
+        Path f = dir.resolve("absent.conf");
+        SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(f)));
+        assertEquals(f + ": cannot read configuration file", e.getMessage());
+    }
+
+    @Test
+    void systemPropertiesOverrideTheFile() {
+        System.setProperty("kvgate.embedded.shards", "7");
+        try {
+            assertEquals(7, Settings.parse("kvgate.embedded.shards = 2").embedded().shards());
+        } finally {
+            System.clearProperty("kvgate.embedded.shards");
+        }
+    }
+
+    @Test
+    void shardListFromIndexedProperties() {
+        System.setProperty("kvgate.shards.0", "10.0.0.1:11211");
+        System.setProperty("kvgate.shards.1", "10.0.0.2:11211");
+        try {
+            assertEquals(List.of(new ShardSettings("10.0.0.1", 11211, false), new ShardSettings("10.0.0.2", 11211, false)),
+                    Settings.parse("").shards());
+        } finally {
+            System.clearProperty("kvgate.shards.0");
+            System.clearProperty("kvgate.shards.1");
+        }
+    }
+}

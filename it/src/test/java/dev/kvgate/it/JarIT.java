@@ -1,0 +1,118 @@
+package dev.kvgate.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kvgate.client.McbpClient;
+import dev.kvgate.testkit.FreePorts;
+import dev.kvgate.tls.Fingerprints;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipped jar, as a user runs it: embedded shards, generated certificate, exit codes, SIGTERM. */
+@Timeout(120)
+class JarIT {
+    private static final Path JAR = Path.of("..", "gateway", "target", "kvgate.jar").toAbsolutePath().normalize();
+    private static final Pattern FINGERPRINT = Pattern.compile("SHA-256 fingerprint ([0-9A-F:]{95})");
+
+    private static Process start(Path dir, String... args) throws IOException {
+        assertTrue(Files.isRegularFile(JAR), JAR + " missing: the gateway module's package phase builds it");
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("kvgate.log").toFile()).start();
+    }
+
+    private static String awaitLog(Path dir, Process p, String marker) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String log = Files.readString(dir.resolve("kvgate.log"), StandardCharsets.UTF_8);
+            if (log.contains(marker)) {
+                return log;
+            }
+            if (!p.isAlive()) {
+                throw new AssertionError("kvgate exited with " + p.exitValue() + ":\n" + log);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no '" + marker + "' in the log:\n" + Files.readString(dir.resolve("kvgate.log")));
+    }
+
+    /** Trusts exactly the certificate whose fingerprint kvgate logged. */
+    private static SslContext pinned(String fingerprint) throws Exception {
+        X509TrustManager pin = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                throw new CertificateException("client side only");
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                String seen = Fingerprints.sha256(chain[0]);
+                if (!seen.equals(fingerprint)) {
+                    throw new CertificateException("server certificate " + seen + " is not the logged " + fingerprint);
+                }
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        return SslContextBuilder.forClient().trustManager(pin).build();
+    }
+
+    @Test
+    void servesOnEmbeddedShardsWithAGeneratedCertificateAndStopsOnSigterm(@TempDir Path dir) throws Exception {
+        int plain = FreePorts.next();
+        int tls = FreePorts.next();
+        Path conf = dir.resolve("kvgate.conf");
+        Files.writeString(conf, "kvgate { io-threads = 1, listeners = [ { name = plain, host = \"127.0.0.1\", port = "
+                + plain + " }, { name = tls, host = \"127.0.0.1\", port = " + tls + ", tls = true } ] }\n");
+        Process p = start(dir, "-c", conf.toString());
+        try {
+            String log = awaitLog(dir, p, "kvgate listening");
+            assertTrue(log.contains("embedded shards"), log);
+            assertTrue(log.contains("TLS engine"), "the provider in use is logged:\n" + log);
+            Matcher m = FINGERPRINT.matcher(log);
+            assertTrue(m.find(), "the generated certificate's fingerprint is logged:\n" + log);
+            try (McbpClient c = McbpClient.connect("127.0.0.1", plain)) {
+                assertEquals(0, c.set("jar-key", "from-plain").status());
+            }
+            try (McbpClient c = McbpClient.connect("127.0.0.1", tls, pinned(m.group(1)))) {
+                assertEquals("from-plain", c.get("jar-key").valueString());
+            }
+        } finally {
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "kvgate stops on SIGTERM");
+        }
+        String log = Files.readString(dir.resolve("kvgate.log"));
+        assertTrue(log.contains("kvgate stopped"), log);
+    }
+
+    @Test
+    void invalidConfigurationExitsWithTwoAndOneLine(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, "kvgate.shards = [\"127.0.0.1:11211\", \"foo\"]\n");
+        Process p = start(dir, "-c", conf.toString());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue());
+        String output = Files.readString(dir.resolve("kvgate.log"));
+        assertEquals("kvgate: invalid configuration: kvgate.shards[1]: \"foo\" is not host:port\n", output);
+    }
+}
