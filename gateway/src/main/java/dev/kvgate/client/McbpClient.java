@@ -46,6 +46,8 @@ public final class McbpClient implements AutoCloseable {
     private final ArrayDeque<Call> pending = new ArrayDeque<>();
     private int nextOpaque = 1;
     private volatile Throwable failure;
+    /** Set after negotiating UnorderedExecution with HELLO: answers are matched by opaque in any order. */
+    private volatile boolean unordered;
 
     private McbpClient(Channel channel) {
         this.channel = channel;
@@ -110,6 +112,14 @@ public final class McbpClient implements AutoCloseable {
             }
         }
         return g;
+    }
+
+    /**
+     * Match answers by opaque in any order, for a connection that negotiated UnorderedExecution.
+     * Quiet requests are then settled only when a later barrier (NOOP) is answered.
+     */
+    public void unordered(boolean value) {
+        this.unordered = value;
     }
 
     public boolean isOpen() {
@@ -236,6 +246,10 @@ public final class McbpClient implements AutoCloseable {
     }
 
     private void onResponse(Response r) {
+        if (unordered) {
+            onUnorderedResponse(r);
+            return;
+        }
         for (;;) {
             Call head = pending.peekFirst();
             if (head == null) {
@@ -263,6 +277,28 @@ public final class McbpClient implements AutoCloseable {
             pending.pollFirst();
             head.future.complete(null);
         }
+    }
+
+    private void onUnorderedResponse(Response r) {
+        for (java.util.Iterator<Call> it = pending.iterator(); it.hasNext(); ) {
+            Call c = it.next();
+            if (c.opaque == r.opaque()) {
+                it.remove();
+                c.future.complete(r);
+                if (!c.request.quiet() && Opcode.of(c.request.opcode()) == Opcode.NOOP) {
+                    // A barrier: every quiet request before it that got no answer was silent.
+                    for (java.util.Iterator<Call> q = pending.iterator(); q.hasNext(); ) {
+                        Call before = q.next();
+                        if (before.opaque < c.opaque && before.request.quiet()) {
+                            q.remove();
+                            before.future.complete(null);
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        protocolError(new IOException("unsolicited response " + r));
     }
 
     private void protocolError(Throwable t) {

@@ -55,6 +55,12 @@ public final class Responses {
         return simple(alloc, opcode, status, opaque, 0, status.message().getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** An error response with kv_engine's extended (XERROR) body: {"error":{"context":"..."}}. */
+    public static ByteBuf xerror(ByteBufAllocator alloc, byte opcode, Status status, int opaque) {
+        String json = "{\"error\":{\"context\":\"" + status.message() + "\"}}";
+        return simple(alloc, opcode, status, opaque, 0, json.getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** An error response for the request in {@code request}: same opcode and opaque. Does not touch the request. */
     public static ByteBuf errorFor(ByteBufAllocator alloc, ByteBuf request, Status status) {
         return error(alloc, Mcbp.opcode(request), status, Mcbp.opaque(request));

@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.gateway.protocol.Feature;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import dev.kvgate.gateway.protocol.FrameError;
 import dev.kvgate.gateway.protocol.Frames;
@@ -17,6 +18,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.util.concurrent.TimeUnit;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -60,6 +62,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean flushScheduled;
     private boolean decoderBacklog;
     private boolean lingering;
+    /** Frames (and a framing error) read while the client could not take answers; dispatched in order later. */
+    private final ArrayDeque<Object> deferred = new ArrayDeque<>();
+    /** Features negotiated with HELLO. */
+    private boolean xerror;
+    private boolean unordered;
+    private boolean tracing;
+    /** Unordered execution: barrier slots (non-keyed commands) still in the queue. */
+    private int pendingBarriers;
     private static final long LINGER_MILLIS = 2000;
 
     public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats) {
@@ -93,6 +103,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf) && !(msg instanceof FrameError)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!deferred.isEmpty() || !channel.isWritable()) {
+            // The client is not taking its answers: executing more would only buffer more of them.
+            deferred.addLast(msg);
+        } else {
+            dispatch(msg);
+        }
+        updateReading();
+    }
+
+    private void dispatch(Object msg) {
         if (msg instanceof ByteBuf frame) {
             if (ending) {
                 frame.release();
@@ -100,12 +124,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             stats.requests.increment();
             request(frame);
-        } else if (msg instanceof FrameError error) {
-            framingError(error);
         } else {
-            ReferenceCountUtil.release(msg);
+            framingError((FrameError) msg);
         }
-        updateReading();
+    }
+
+    private void dispatchDeferred() {
+        Object msg;
+        while (channel.isWritable() && (msg = deferred.pollFirst()) != null) {
+            dispatch(msg);
+        }
     }
 
     private void request(ByteBuf frame) {
@@ -122,21 +150,39 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Appends a slot for a request to the ordered queue. */
+    private Slot newSlot(byte opcode, int opaque, boolean quiet, boolean barrier) {
+        Slot slot = new Slot(this, opcode, opaque, quiet);
+        slot.barrier = barrier;
+        if (tracing) {
+            slot.startNanos = System.nanoTime();
+        }
+        if (unordered && barrier) {
+            pendingBarriers++;
+        }
+        queue.addLast(slot);
+        stats.inFlight.increment();
+        return slot;
+    }
+
+    /** An error response as negotiated: plain text, or kv_engine's JSON with XERROR. */
+    ByteBuf error(byte opcode, Status status, int opaque) {
+        return xerror ? Responses.xerror(alloc, opcode, status, opaque) : Responses.error(alloc, opcode, status, opaque);
+    }
+
     private void forward(ByteBuf frame, Opcode op) {
         int keyLength = Mcbp.keyLength(frame);
         if (keyLength == 0 || keyLength > Mcbp.MAX_KEY_LENGTH) {
             answerLocally(frame, Status.INVALID_ARGUMENTS);
             return;
         }
-        Slot slot = new Slot(this, op.code(), Mcbp.opaque(frame), op.quiet());
-        queue.addLast(slot);
+        Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), false);
         int shard = backends.shardOf(frame);
         backends.backend(shard).send(classic(frame), slot);
     }
 
     private void broadcast(ByteBuf frame, Opcode op) {
-        Slot slot = new Slot(this, op.code(), Mcbp.opaque(frame), op.quiet());
-        queue.addLast(slot);
+        Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), true);
         int shards = backends.shardCount();
         boolean stat = op == Opcode.STAT;
         StatsSlot stats = stat ? new StatsSlot(slot, shards, Mcbp.keyLength(frame) == 0, gatewayStats()) : null;
@@ -166,31 +212,84 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void local(ByteBuf frame, Opcode op) {
         int opaque = Mcbp.opaque(frame);
-        frame.release();
-        Slot slot = new Slot(this, op.code(), opaque, op.quiet());
-        queue.addLast(slot);
-        switch (op) {
-            case NOOP -> slot.settle(Responses.empty(alloc, op.code(), opaque, 0));
-            case VERSION -> slot.settle(Responses.simple(alloc, op.code(), Status.SUCCESS, opaque, 0, VERSION_BYTES));
-            case QUIT -> {
-                ending = true;
-                slot.closeAfter = true;
-                slot.settle(Responses.empty(alloc, op.code(), opaque, 0));
-            }
-            case QUITQ -> {
-                ending = true;
-                slot.closeAfter = true;
-                slot.settle(null);
-            }
-            case HELLO -> slot.settle(Responses.empty(alloc, op.code(), opaque, 0));
-            default -> slot.settle(Responses.error(alloc, op.code(), Status.UNKNOWN_COMMAND, opaque));
+        Slot slot = newSlot(op.code(), opaque, op.quiet(), true);
+        ByteBuf response;
+        try {
+            response = switch (op) {
+                case NOOP -> Responses.empty(alloc, op.code(), opaque, 0);
+                case VERSION -> Responses.simple(alloc, op.code(), Status.SUCCESS, opaque, 0, VERSION_BYTES);
+                case QUIT -> {
+                    ending = true;
+                    slot.closeAfter = true;
+                    yield Responses.empty(alloc, op.code(), opaque, 0);
+                }
+                case QUITQ -> {
+                    ending = true;
+                    slot.closeAfter = true;
+                    yield null;
+                }
+                case HELLO -> hello(frame, opaque);
+                default -> error(op.code(), Status.UNKNOWN_COMMAND, opaque);
+            };
+        } finally {
+            frame.release();
         }
+        slot.settle(response);
+    }
+
+    /**
+     * HELLO: the client lists the features it wants; kvgate answers with those it implements, in the
+     * client's order, and honours them from the next request on. Each HELLO replaces the last.
+     */
+    private ByteBuf hello(ByteBuf frame, int opaque) {
+        int at = Mcbp.valueIndex(frame);
+        int count = Mcbp.valueLength(frame) / 2;
+        short[] accepted = new short[count];
+        int n = 0;
+        boolean wantXerror = false;
+        boolean wantUnordered = false;
+        boolean wantTracing = false;
+        for (int i = 0; i < count; i++) {
+            Feature f = Feature.of(frame.getUnsignedShort(at + 2 * i));
+            if (f == null) {
+                continue;
+            }
+            switch (f) {
+                case XERROR -> wantXerror = true;
+                case UNORDERED_EXECUTION -> wantUnordered = true;
+                case TRACING -> wantTracing = true;
+                case TCPNODELAY -> channel.config().setOption(ChannelOption.TCP_NODELAY, true);
+                case TCPDELAY -> channel.config().setOption(ChannelOption.TCP_NODELAY, false);
+                default -> {
+                }
+            }
+            accepted[n++] = f.code();
+        }
+        xerror = wantXerror;
+        tracing = wantTracing;
+        if (unordered != wantUnordered) {
+            // Barriers already queued were counted under the old mode; recount under the new one.
+            unordered = wantUnordered;
+            pendingBarriers = 0;
+            if (unordered) {
+                for (Slot s : queue) {
+                    if (s.barrier) {
+                        pendingBarriers++;
+                    }
+                }
+            }
+        }
+        ByteBuf out = alloc.buffer(Mcbp.HEADER_SIZE + 2 * n);
+        Responses.writeHeader(out, Opcode.HELLO.code(), 0, 0, 0, 2 * n, opaque, 0);
+        for (int i = 0; i < n; i++) {
+            out.writeShort(accepted[i]);
+        }
+        return out;
     }
 
     private void answerLocally(ByteBuf frame, Status status) {
-        Slot slot = new Slot(this, Mcbp.opcode(frame), Mcbp.opaque(frame), false);
-        queue.addLast(slot);
-        ByteBuf response = Responses.errorFor(alloc, frame, status);
+        Slot slot = newSlot(Mcbp.opcode(frame), Mcbp.opaque(frame), false, false);
+        ByteBuf response = error(Mcbp.opcode(frame), status, Mcbp.opaque(frame));
         frame.release();
         slot.settle(response);
     }
@@ -213,41 +312,66 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void framingError(FrameError error) {
         ending = true;
-        Slot slot = new Slot(this, error.opcode(), error.opaque(), false);
+        Slot slot = newSlot(error.opcode(), error.opaque(), false, true);
         slot.closeAfter = true;
-        queue.addLast(slot);
         if (error.kind() == FrameError.Kind.OVERSIZE) {
             log.warn("{}: {}; answering 0x03 and closing", channel, error.reason());
-            slot.settle(Responses.error(alloc, error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
+            slot.settle(error(error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
         } else {
             log.warn("{}: malformed frame: {}; closing", channel, error.reason());
             slot.settle(null);
         }
     }
 
-    /** Writes every completed slot at the head of the queue. */
-    void slotDone() {
+    /**
+     * A slot got its answer. Answers leave from the head of the queue, in request order; with
+     * unordered execution a keyed answer leaves at once unless a barrier is waiting in the queue.
+     */
+    void slotDone(Slot completed) {
+        if (unordered && !completed.barrier && pendingBarriers == 0 && completed != queue.peekFirst()) {
+            completed.written = true;
+            write(completed);
+        }
         Slot slot;
         while ((slot = queue.peekFirst()) != null && slot.done) {
             queue.pollFirst();
-            ByteBuf response = slot.response;
-            slot.response = null;
-            if (closed) {
-                if (response != null) {
-                    response.release();
-                }
-                continue;
+            stats.inFlight.decrement();
+            if (unordered && slot.barrier) {
+                pendingBarriers--;
             }
-            if (response != null) {
-                // Ownership: the transport's from here on, also on failure.
-                channel.write(response, channel.voidPromise());
-                scheduleFlush();
+            if (!slot.written) {
+                write(slot);
             }
-            if (slot.closeAfter) {
+            if (slot.closeAfter && !closed) {
                 lingeringClose();
             }
         }
         updateReading();
+    }
+
+    private void write(Slot slot) {
+        ByteBuf response = slot.response;
+        slot.response = null;
+        if (response == null) {
+            return;
+        }
+        if (closed) {
+            response.release();
+            return;
+        }
+        if (tracing && slot.startNanos != 0 && response.readableBytes() == Mcbp.frameLength(response)) {
+            ByteBuf traced;
+            try {
+                traced = Frames.withServerDuration(alloc, response,
+                        Frames.encodeServerDuration(System.nanoTime() - slot.startNanos));
+            } finally {
+                response.release();
+            }
+            response = traced;
+        }
+        // Ownership: the transport's from here on, also on failure.
+        channel.write(response, channel.voidPromise());
+        scheduleFlush();
     }
 
     /**
@@ -293,8 +417,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Reads while the client can take answers, its backlog is bounded and the decoder has caught up. */
     private void updateReading() {
         // While lingering, read on: the decoder discards, and the client's close ends it sooner.
-        boolean want = !closed && (lingering
-                || (!decoderBacklog && channel.isWritable() && queue.size() < limits.maxInFlight()));
+        boolean want = !closed && (lingering || (!decoderBacklog && deferred.isEmpty() && channel.isWritable()
+                && queue.size() < limits.maxInFlight()));
         if (channel.config().isAutoRead() != want) {
             channel.config().setAutoRead(want);
         }
@@ -302,6 +426,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        dispatchDeferred();
         updateReading();
         super.channelWritabilityChanged(ctx);
     }
@@ -334,10 +459,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         // Slots still waiting on a backend release their response when it comes (Slot.settle).
         Slot slot;
         while ((slot = queue.pollFirst()) != null) {
+            stats.inFlight.decrement();
             if (slot.response != null) {
                 slot.response.release();
                 slot.response = null;
             }
+        }
+        Object msg;
+        while ((msg = deferred.pollFirst()) != null) {
+            ReferenceCountUtil.release(msg);
         }
         log.debug("{} closed", channel);
         super.channelInactive(ctx);

@@ -30,7 +30,7 @@ final class FanoutSlot {
 
             @Override
             void fail(Status status) {
-                offer(Responses.error(slot.session.alloc(), slot.opcode, status, slot.clientOpaque));
+                offer(slot.session.error(slot.opcode, status, slot.clientOpaque));
             }
         };
     }

@@ -9,6 +9,12 @@ public final class GatewayStats {
     final LongAdder totalConnections = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder temporaryFailures = new LongAdder();
+    /** Requests accepted from clients and not yet answered (or dropped with their connection). */
+    final LongAdder inFlight = new LongAdder();
+
+    public long inFlight() {
+        return inFlight.sum();
+    }
 
     public long currentConnections() {
         return currentConnections.sum();

@@ -1,7 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Responses;
 import dev.kvgate.gateway.protocol.Status;
 import io.netty.buffer.ByteBuf;
 
@@ -18,6 +17,12 @@ final class Slot extends Pending {
     boolean done;
     /** Close the client connection once this slot's response is written (QUIT, framing errors). */
     boolean closeAfter;
+    /** Non-keyed commands: with unordered execution, answered only after everything before them. */
+    boolean barrier;
+    /** Already written ahead of its turn (unordered execution). */
+    boolean written;
+    /** When the request arrived, for the Tracing server duration; 0 when tracing is off. */
+    long startNanos;
 
     Slot(ClientSession session, byte opcode, int clientOpaque, boolean quiet) {
         super(quiet);
@@ -37,7 +42,7 @@ final class Slot extends Pending {
 
     @Override
     void fail(Status status) {
-        settle(Responses.error(session.alloc(), opcode, status, clientOpaque));
+        settle(session.error(opcode, status, clientOpaque));
     }
 
     /** Completes with a response built by kvgate (ownership passes to the slot) or none. */
@@ -50,6 +55,6 @@ final class Slot extends Pending {
         }
         response = frame;
         done = true;
-        session.slotDone();
+        session.slotDone(this);
     }
 }

@@ -66,7 +66,7 @@ final class StatsSlot {
             @Override
             void fail(Status status) {
                 if (error == null) {
-                    error = Responses.error(slot.session.alloc(), slot.opcode, status, slot.clientOpaque);
+                    error = slot.session.error(slot.opcode, status, slot.clientOpaque);
                 }
                 done();
             }
