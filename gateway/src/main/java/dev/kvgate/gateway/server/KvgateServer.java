@@ -21,6 +21,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +43,9 @@ public final class KvgateServer implements AutoCloseable {
     private final List<EngineShard> engines;
     private final Map<String, Channel> listeners;
     private final GatewayStats stats;
+    // Set once in start(), before the server is handed out.
+    private ChannelGroup clients;
+    private java.time.Duration drainTimeout;
 
     private KvgateServer(EventLoopGroup acceptors, EventLoopGroup workers, BackendRegistry backends,
                          List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats) {
@@ -100,6 +106,9 @@ public final class KvgateServer implements AutoCloseable {
         GatewayStats stats = new GatewayStats();
         BackendRegistry backends = null;
         Map<String, Channel> bound = new LinkedHashMap<>();
+        ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        ConnectionLimiter limiter = new ConnectionLimiter(settings.limits().maxConnections(),
+                settings.limits().maxConnectionsPerIp(), clients);
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
             backends = BackendRegistry.start(workers, transport.socketChannel(), targets, locator,
@@ -110,6 +119,7 @@ public final class KvgateServer implements AutoCloseable {
                         .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
+                        .handler(limiter)
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -136,6 +146,8 @@ public final class KvgateServer implements AutoCloseable {
             throw e;
         }
         KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats);
+        server.clients = clients;
+        server.drainTimeout = settings.drainTimeout();
         StringBuilder where = new StringBuilder();
         for (Map.Entry<String, Channel> e : bound.entrySet()) {
             where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
@@ -164,10 +176,33 @@ public final class KvgateServer implements AutoCloseable {
         return stats;
     }
 
-    /** Stops accepting, closes backend connections and event loops, and releases the engines. */
+    /**
+     * Graceful drain: stops accepting, lets the requests in flight be answered for at most
+     * {@code shutdown.drain-timeout}, then closes the client and backend connections, the event loops
+     * and the engines.
+     */
     @Override
     public void close() {
         listeners.values().forEach(ch -> ch.close().awaitUninterruptibly());
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        if (stats.inFlight() > 0) {
+            log.info("draining {} connections with {} requests in flight (at most {})", clients.size(),
+                    stats.inFlight(), drainTimeout);
+        }
+        while (stats.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (stats.inFlight() > 0) {
+            log.warn("drain timeout: closing with {} requests unanswered", stats.inFlight());
+        }
+        // Queued on each connection's loop behind its last writes: answers go out before the close.
+        clients.flush();
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         backends.close();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
