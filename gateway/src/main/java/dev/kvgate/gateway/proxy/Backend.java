@@ -30,6 +30,8 @@ abstract class Backend {
 
     final EventLoop loop;
     final String shard;
+    final int shardIndex;
+    final ShardRing ring;
     final ByteBufAllocator alloc;
     private final long timeoutNanos;
     private final int maxInFlight;
@@ -41,9 +43,12 @@ abstract class Backend {
     private ScheduledFuture<?> timer;
     State state = State.CONNECTING;
 
-    Backend(EventLoop loop, String shard, ByteBufAllocator alloc, long timeoutNanos, int maxInFlight) {
+    Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
+            int maxInFlight) {
         this.loop = loop;
-        this.shard = shard;
+        this.shardIndex = shardIndex;
+        this.ring = ring;
+        this.shard = ring.name(shardIndex);
         this.alloc = alloc;
         this.timeoutNanos = timeoutNanos;
         this.maxInFlight = maxInFlight;
@@ -55,7 +60,10 @@ abstract class Backend {
     /** Flushes what {@link #transmit} queued. */
     protected abstract void flushTransport();
 
-    /** Closes the transport because its stream can no longer be trusted; it reconnects by itself. */
+    /**
+     * Closes the transport because its stream can no longer be trusted (timeout, protocol error);
+     * counts as one failure of the shard; it reconnects by itself.
+     */
     protected abstract void abort(String reason);
 
     int inFlight() {
@@ -98,6 +106,14 @@ abstract class Backend {
         }
     }
 
+    /** Sends a NOOP whose answer shows the shard works (after a reconnect, or to re-admit it). */
+    final void probe() {
+        ByteBuf noop = alloc.buffer(Mcbp.HEADER_SIZE);
+        noop.writeByte(0x80).writeByte(Opcode.NOOP.code()).writeZero(Mcbp.HEADER_SIZE - 2);
+        enqueue(noop, new Barrier());
+        scheduleFlush();
+    }
+
     private void flushNow() {
         flushScheduled = false;
         if (tailQuiet && state != State.DOWN) {
@@ -112,6 +128,7 @@ abstract class Backend {
 
     /** A response frame from the shard. Takes ownership. */
     final void onResponse(ByteBuf frame) {
+        ring.success(shardIndex);
         int opaque = Mcbp.opaque(frame);
         for (;;) {
             Pending head = inFlight.peekFirst();

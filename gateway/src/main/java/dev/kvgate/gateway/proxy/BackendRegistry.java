@@ -1,7 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.BackendSettings;
-import dev.kvgate.routing.ShardLocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -35,7 +34,7 @@ public final class BackendRegistry implements AutoCloseable {
      * for the first connection attempts, so that a gateway that starts listening can serve at once.
      */
     public static BackendRegistry start(EventLoopGroup workers, Class<? extends Channel> socketType,
-                                        List<ShardTarget> shards, ShardLocator locator, BackendSettings settings,
+                                        List<ShardTarget> shards, ShardRing ring, BackendSettings settings,
                                         int maxResponseFrame) throws InterruptedException {
         Map<EventExecutor, LoopBackends> byLoop = new IdentityHashMap<>();
         List<ChannelFuture> attempts = new ArrayList<>();
@@ -49,7 +48,7 @@ public final class BackendRegistry implements AutoCloseable {
                         if (target instanceof ShardTarget.Remote remote) {
                             Backend[] conns = new Backend[settings.connectionsPerShard()];
                             for (int c = 0; c < conns.length; c++) {
-                                SocketBackend sb = new SocketBackend(loop, remote.name(),
+                                SocketBackend sb = new SocketBackend(loop, s, ring,
                                         InetSocketAddress.createUnresolved(remote.settings().host(),
                                                 remote.settings().port()),
                                         remote.ssl(), socketType, settings, maxResponseFrame);
@@ -59,12 +58,12 @@ public final class BackendRegistry implements AutoCloseable {
                             byShard[s] = conns;
                         } else {
                             ShardTarget.Embedded embedded = (ShardTarget.Embedded) target;
-                            byShard[s] = new Backend[] {new EngineBackend(loop, embedded.engine(),
+                            byShard[s] = new Backend[] {new EngineBackend(loop, s, ring, embedded.engine(),
                                     ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                                     settings.maxInFlight())};
                         }
                     }
-                    return new LoopBackends(locator, byShard);
+                    return new LoopBackends(ring, byShard);
                 }).get();
                 byLoop.put(executor, lb);
             } catch (ExecutionException e) {

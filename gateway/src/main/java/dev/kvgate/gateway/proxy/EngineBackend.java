@@ -14,8 +14,9 @@ import io.netty.channel.EventLoop;
 final class EngineBackend extends Backend {
     private final EngineShard engine;
 
-    EngineBackend(EventLoop loop, EngineShard engine, ByteBufAllocator alloc, long timeoutNanos, int maxInFlight) {
-        super(loop, engine.name(), alloc, timeoutNanos, maxInFlight);
+    EngineBackend(EventLoop loop, int shardIndex, ShardRing ring, EngineShard engine, ByteBufAllocator alloc,
+                  long timeoutNanos, int maxInFlight) {
+        super(loop, shardIndex, ring, alloc, timeoutNanos, maxInFlight);
         this.engine = engine;
         this.state = State.ACTIVE;
     }

@@ -1,7 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.routing.ShardLocator;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -9,14 +8,14 @@ import io.netty.buffer.ByteBuf;
  * connections shared by every client session on that loop. Used only from that loop.
  */
 final class LoopBackends {
-    private final ShardLocator locator;
+    private final ShardRing ring;
     private final Backend[][] byShard;
     private final int[] next;
     /** Key bytes copied out of a (usually direct) frame for hashing; keys are at most 250 bytes. */
     private final byte[] keyScratch = new byte[256];
 
-    LoopBackends(ShardLocator locator, Backend[][] byShard) {
-        this.locator = locator;
+    LoopBackends(ShardRing ring, Backend[][] byShard) {
+        this.ring = ring;
         this.byShard = byShard;
         this.next = new int[byShard.length];
     }
@@ -29,7 +28,7 @@ final class LoopBackends {
     int shardOf(ByteBuf frame) {
         int length = Mcbp.keyLength(frame);
         frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, length);
-        return locator.shardOf(keyScratch, 0, length);
+        return ring.shardOf(keyScratch, 0, length);
     }
 
     /** A connection to {@code shard}: round robin over those accepting work, else any (which fails fast). */

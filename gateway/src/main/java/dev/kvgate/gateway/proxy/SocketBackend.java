@@ -37,10 +37,13 @@ final class SocketBackend extends Backend {
     private long backoffMillis;
     private boolean closed;
     private boolean reportedDown;
+    /** The current connection is being closed by kvgate itself; its failure is already counted. */
+    private boolean aborting;
 
-    SocketBackend(EventLoop loop, String shard, InetSocketAddress address, SslContext ssl,
+    SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
-        super(loop, shard, ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(), settings.maxInFlight());
+        super(loop, shardIndex, ring, ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
+                settings.maxInFlight());
         this.address = address;
         this.settings = settings;
         this.backoffMillis = settings.reconnectMin().toMillis();
@@ -88,6 +91,10 @@ final class SocketBackend extends Backend {
             ch.write(held, ch.voidPromise());
         }
         ch.flush();
+        if (ring.isEjected(shardIndex)) {
+            // Connected is not enough to come back: its first answer re-admits it.
+            probe();
+        }
     }
 
     private void onDown(String reason) {
@@ -101,13 +108,18 @@ final class SocketBackend extends Backend {
         if (closed) {
             return;
         }
+        if (!aborting) {
+            ring.failure(shardIndex, reason);
+        }
+        aborting = false;
         if (!reportedDown) {
             log.warn("shard {} ({}): {}; requests for it get 0x86 until it is back", shard, address, reason);
             reportedDown = true;
         } else {
             log.debug("shard {} ({}): {}", shard, address, reason);
         }
-        long delay = backoffMillis;
+        // An ejected shard is probed at its own pace; a shard in service is retried with backoff.
+        long delay = ring.isEjected(shardIndex) ? settings.retryAfter().toMillis() : backoffMillis;
         backoffMillis = Math.min(backoffMillis * 2, settings.reconnectMax().toMillis());
         loop.schedule(() -> {
             if (!closed) {
@@ -136,7 +148,9 @@ final class SocketBackend extends Backend {
     @Override
     protected void abort(String reason) {
         log.warn("shard {}: closing connection: {}", shard, reason);
+        ring.failure(shardIndex, reason);
         if (channel != null) {
+            aborting = true;
             channel.close();
         }
     }

@@ -9,10 +9,9 @@ import dev.kvgate.gateway.engine.EngineShard;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.GatewayStats;
+import dev.kvgate.gateway.proxy.ShardRing;
 import dev.kvgate.gateway.proxy.ShardTarget;
 import dev.kvgate.routing.HashPreset;
-import dev.kvgate.routing.Locators;
-import dev.kvgate.routing.ShardLocator;
 import dev.kvgate.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -88,7 +87,7 @@ public final class KvgateServer implements AutoCloseable {
             }
         }
         List<String> names = targets.stream().map(ShardTarget::name).toList();
-        ShardLocator locator = Locators.create(preset, names);
+        ShardRing ring = new ShardRing(preset, names, settings.backend());
 
         ServerTls tls = null;
         if (settings.listeners().stream().anyMatch(ListenerSettings::tls)) {
@@ -111,7 +110,7 @@ public final class KvgateServer implements AutoCloseable {
                 settings.limits().maxConnectionsPerIp(), clients);
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
-            backends = BackendRegistry.start(workers, transport.socketChannel(), targets, locator,
+            backends = BackendRegistry.start(workers, transport.socketChannel(), targets, ring,
                     settings.backend(), maxResponse);
             for (ListenerSettings l : settings.listeners()) {
                 ServerBootstrap b = new ServerBootstrap()
