@@ -24,7 +24,7 @@ public final class BackendRegistry implements AutoCloseable {
     private final Map<EventExecutor, LoopBackends> byLoop;
     private final int shardCount;
 
-    private BackendRegistry(Map<EventExecutor, LoopBackends> byLoop, int shardCount) {
+    BackendRegistry(Map<EventExecutor, LoopBackends> byLoop, int shardCount) {
         this.byLoop = byLoop;
         this.shardCount = shardCount;
     }
