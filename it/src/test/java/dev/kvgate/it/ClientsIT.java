@@ -1,7 +1,6 @@
 package dev.kvgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kvgate.client.McbpClient;
@@ -11,22 +10,16 @@ import dev.kvgate.gateway.GatewayFixture;
 import dev.kvgate.gateway.TransportKind;
 import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.it.compare.RealClients;
 import dev.kvgate.routing.HashPreset;
 import dev.kvgate.routing.Locators;
 import dev.kvgate.routing.ShardLocator;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import net.rubyeye.xmemcached.MemcachedClient;
-import net.rubyeye.xmemcached.XMemcachedClientBuilder;
-import net.rubyeye.xmemcached.command.BinaryCommandFactory;
-import net.rubyeye.xmemcached.utils.AddrUtil;
-import net.spy.memcached.BinaryConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Real clients through kvgate to three real memcached shards. */
+/** Real clients through kvgate to three real memcached shards (the same workloads as EmbeddedClientsIT). */
 @Timeout(120)
 class ClientsIT {
     private static Shards shards;
@@ -42,7 +35,6 @@ class ClientsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SLF4JLogger");
         shards = Shards.start(3);
         gateway = GatewayFixture.start(shards.hocon());
     }
@@ -59,63 +51,12 @@ class ClientsIT {
 
     @Test
     void spymemcachedInBinaryMode() throws Exception {
-        net.spy.memcached.MemcachedClient spy = new net.spy.memcached.MemcachedClient(new BinaryConnectionFactory(),
-                List.of(new InetSocketAddress("127.0.0.1", gateway.port(TransportKind.PLAIN))));
-        try {
-            assertTrue(spy.set("spy-a", 0, "alpha").get(10, TimeUnit.SECONDS));
-            assertEquals("alpha", spy.get("spy-a"));
-            assertTrue(spy.delete("spy-a").get(10, TimeUnit.SECONDS));
-            assertNull(spy.get("spy-a"));
-            assertEquals(5, spy.incr("spy-counter", 5, 5));
-            assertEquals(12, spy.incr("spy-counter", 7, 0));
-            List<String> keys = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
-                keys.add("spy-multi-" + i);
-                if (i % 3 != 0) {
-                    spy.set("spy-multi-" + i, 0, "v" + i);
-                }
-            }
-            // spymemcached's binary multi-get: GETQ per key, then a NOOP.
-            Map<String, Object> got = spy.getBulk(keys);
-            assertEquals(666, got.size());
-            for (int i = 0; i < 1000; i++) {
-                assertEquals(i % 3 != 0 ? "v" + i : null, got.get("spy-multi-" + i));
-            }
-        } finally {
-            spy.shutdown(5, TimeUnit.SECONDS);
-        }
+        RealClients.spymemcached("127.0.0.1", gateway.port(TransportKind.PLAIN), "spy-");
     }
 
     @Test
     void xmemcachedInBinaryMode() throws Exception {
-        XMemcachedClientBuilder builder = new XMemcachedClientBuilder(
-                AddrUtil.getAddresses("127.0.0.1:" + gateway.port(TransportKind.PLAIN)));
-        builder.setCommandFactory(new BinaryCommandFactory());
-        builder.setOpTimeout(10_000);
-        MemcachedClient x = builder.build();
-        try {
-            assertTrue(x.set("xm-a", 0, "alpha"));
-            assertEquals("alpha", x.get("xm-a"));
-            assertTrue(x.delete("xm-a"));
-            assertNull(x.get("xm-a"));
-            assertEquals(3, x.incr("xm-counter", 3, 3));
-            assertEquals(7, x.incr("xm-counter", 4));
-            List<String> keys = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
-                keys.add("xm-multi-" + i);
-                if (i % 2 == 0) {
-                    x.set("xm-multi-" + i, 0, "v" + i);
-                }
-            }
-            // xmemcached's binary multi-get: GETKQ per key, the last one a GETK.
-            Map<String, String> got = x.get(keys);
-            assertEquals(500, got.size());
-            for (int i = 0; i < 1000; i++) {
-                assertEquals(i % 2 == 0 ? "v" + i : null, got.get("xm-multi-" + i));
-            }
-        } finally {
-            x.shutdown();
-        }
+        RealClients.xmemcached("127.0.0.1", gateway.port(TransportKind.PLAIN), "xm-");
     }
 
     @ParameterizedTest

@@ -215,6 +215,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         Slot slot = newSlot(op.code(), opaque, op.quiet(), true);
         ByteBuf response;
         try {
+            boolean bodyless = op == Opcode.NOOP || op == Opcode.VERSION || op == Opcode.QUIT || op == Opcode.QUITQ;
+            if (bodyless && Mcbp.bodyLength(frame) != 0) {
+                // As memcached: these take no extras, key or value.
+                slot.settle(error(op.code(), Status.INVALID_ARGUMENTS, opaque));
+                return;
+            }
             response = switch (op) {
                 case NOOP -> Responses.empty(alloc, op.code(), opaque, 0);
                 case VERSION -> Responses.simple(alloc, op.code(), Status.SUCCESS, opaque, 0, VERSION_BYTES);
