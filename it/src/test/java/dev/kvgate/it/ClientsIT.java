@@ -11,10 +11,6 @@ import dev.kvgate.gateway.TransportKind;
 import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.gateway.protocol.Status;
 import dev.kvgate.it.compare.RealClients;
-import dev.kvgate.routing.HashPreset;
-import dev.kvgate.routing.Locators;
-import dev.kvgate.routing.ShardLocator;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,7 +85,6 @@ class ClientsIT {
     @ParameterizedTest
     @EnumSource(TransportKind.class)
     void eachKeyIsOnTheShardKetamaNames(TransportKind t) throws Exception {
-        ShardLocator ketama = Locators.create(HashPreset.KETAMA_SPYMEMCACHED, shards.names());
         Map<Integer, Integer> perShard = new HashMap<>();
         try (McbpClient c = gateway.client(t)) {
             for (int i = 0; i < 300; i++) {
@@ -103,8 +98,7 @@ class ClientsIT {
             }
             for (int i = 0; i < 300; i++) {
                 String key = t + "-placed-" + i;
-                byte[] k = key.getBytes(StandardCharsets.UTF_8);
-                int owner = ketama.shardOf(k, 0, k.length);
+                int owner = shards.owner(key);
                 perShard.merge(owner, 1, Integer::sum);
                 for (int s = 0; s < 3; s++) {
                     int status = direct.get(s).get(key).status();

@@ -9,10 +9,6 @@ import dev.kvgate.client.Response;
 import dev.kvgate.gateway.GatewayFixture;
 import dev.kvgate.gateway.TransportKind;
 import dev.kvgate.gateway.protocol.Status;
-import dev.kvgate.routing.HashPreset;
-import dev.kvgate.routing.Locators;
-import dev.kvgate.routing.ShardLocator;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +24,6 @@ class ShardFailureIT {
     private static final long REQUEST_TIMEOUT_MS = 500;
     private Shards shards;
     private GatewayFixture gateway;
-    private ShardLocator ketama;
 
     @BeforeEach
     void start() throws Exception {
@@ -36,7 +31,6 @@ class ShardFailureIT {
         gateway = GatewayFixture.start(shards.hocon()
                 + "kvgate.backend { request-timeout = " + REQUEST_TIMEOUT_MS + "ms, reconnect-min = 20ms,"
                 + " reconnect-max = 200ms }\n");
-        ketama = Locators.create(HashPreset.KETAMA_SPYMEMCACHED, shards.names());
     }
 
     @AfterEach
@@ -46,8 +40,7 @@ class ShardFailureIT {
     }
 
     private int owner(String key) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        return ketama.shardOf(k, 0, k.length);
+        return shards.owner(key);
     }
 
     /** 200 keys and their owners, stored through the gateway. */

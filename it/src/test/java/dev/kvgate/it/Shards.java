@@ -1,15 +1,23 @@
 package dev.kvgate.it;
 
+import dev.kvgate.routing.HashPreset;
+import dev.kvgate.routing.Locators;
+import dev.kvgate.routing.ShardLocator;
 import dev.kvgate.testkit.MemcachedProcess;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** A few real memcached processes on loopback, and the HOCON that points kvgate at them. */
-final class Shards implements AutoCloseable {
-    final List<MemcachedProcess> processes = new ArrayList<>();
+/**
+ * Real memcached shards on loopback, the HOCON that points kvgate at them, and which shard owns a
+ * key under kvgate's default placement (spymemcached's ketama).
+ */
+public final class Shards implements AutoCloseable {
+    private final List<MemcachedProcess> processes = new ArrayList<>();
+    private ShardLocator ketama;
 
-    static Shards start(int count) {
+    public static Shards start(int count) {
         Shards s = new Shards();
         try {
             for (int i = 0; i < count; i++) {
@@ -19,20 +27,46 @@ final class Shards implements AutoCloseable {
             s.close();
             throw e;
         }
+        s.ketama = Locators.create(HashPreset.KETAMA_SPYMEMCACHED, s.names());
         return s;
     }
 
-    MemcachedProcess get(int i) {
+    public MemcachedProcess get(int i) {
         return processes.get(i);
     }
 
-    List<String> names() {
+    public int size() {
+        return processes.size();
+    }
+
+    /** The shards' names on the ring: "127.0.0.1:port". */
+    public List<String> names() {
         return processes.stream().map(MemcachedProcess::address).toList();
     }
 
-    String hocon() {
+    public String hocon() {
         return "kvgate.shards = [" + processes.stream().map(p -> "\"" + p.address() + "\"")
                 .collect(Collectors.joining(", ")) + "]\n";
+    }
+
+    /** The index of the shard kvgate sends {@code key} to while every shard is in service. */
+    public int owner(String key) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        return ketama.shardOf(k, 0, k.length);
+    }
+
+    /** {@code count} keys {@code prefix + n} owned by {@code shard}, n counting up from 0. */
+    public List<String> keysOn(int shard, String prefix, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int n = 0; keys.size() < count && n < 100_000; n++) {
+            if (owner(prefix + n) == shard) {
+                keys.add(prefix + n);
+            }
+        }
+        if (keys.size() < count) {
+            throw new IllegalStateException("found only " + keys.size() + " keys for shard " + shard);
+        }
+        return keys;
     }
 
     @Override

@@ -41,6 +41,7 @@ abstract class Backend {
     private boolean tailQuiet;
     private boolean flushScheduled;
     private ScheduledFuture<?> timer;
+    private boolean graceGiven;
     State state = State.CONNECTING;
 
     Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
@@ -142,6 +143,7 @@ abstract class Backend {
                     return; // one of several answer frames (STAT); the entry stays at the head
                 }
                 inFlight.pollFirst();
+                graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
                 }
@@ -193,6 +195,14 @@ abstract class Backend {
             timer = loop.schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
             return;
         }
+        if (!graceGiven) {
+            // The loop may have been too busy to read an answer that is already in the socket: let
+            // it do one more round of I/O before declaring the shard hung.
+            graceGiven = true;
+            timer = loop.schedule(this::onTimer, 1, TimeUnit.MILLISECONDS);
+            return;
+        }
+        graceGiven = false;
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);

@@ -107,8 +107,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (!deferred.isEmpty() || !channel.isWritable()) {
-            // The client is not taking its answers: executing more would only buffer more of them.
+        if (!deferred.isEmpty() || !canDispatch()) {
+            // The client is not taking its answers, or has max-in-flight unanswered requests:
+            // executing more would only buffer more answers for it.
             deferred.addLast(msg);
         } else {
             dispatch(msg);
@@ -129,9 +130,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private boolean canDispatch() {
+        return channel.isWritable() && queue.size() < limits.maxInFlight();
+    }
+
     private void dispatchDeferred() {
         Object msg;
-        while (channel.isWritable() && (msg = deferred.pollFirst()) != null) {
+        while (!deferred.isEmpty() && canDispatch() && (msg = deferred.pollFirst()) != null) {
             dispatch(msg);
         }
     }
@@ -352,6 +357,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 lingeringClose();
             }
         }
+        if (!deferred.isEmpty() && !closed) {
+            dispatchDeferred();
+        }
         updateReading();
     }
 
@@ -446,8 +454,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             decoderBacklog = false;
             updateReading();
         } else if (evt instanceof IdleStateEvent) {
-            log.info("{}: idle for {}, closing", channel, limits.idleTimeout());
-            ctx.close();
+            // A connection waiting for its answers is not idle, however long a shard takes.
+            if (queue.isEmpty() && deferred.isEmpty()) {
+                log.info("{}: idle for {}, closing", channel, limits.idleTimeout());
+                ctx.close();
+            }
         } else if (evt instanceof SslHandshakeCompletionEvent hs) {
             if (hs.isSuccess()) {
                 log.debug("{}: TLS handshake done", channel);
