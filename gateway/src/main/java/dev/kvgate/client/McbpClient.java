@@ -86,7 +86,7 @@ public final class McbpClient implements AutoCloseable {
                     ch.close();
                     Throwable cause = tls.handshakeFuture().cause();
                     throw new IOException("TLS handshake with " + host + ":" + port + " failed: "
-                            + (cause == null ? "timeout" : cause.getMessage()), cause);
+                            + (cause == null ? "timeout" : String.valueOf(cause)), cause);
                 }
             }
             return client;

@@ -105,21 +105,22 @@ final class StatsSlot {
             all.putAll(gateway);
         }
         merged.forEach(all::putIfAbsent);
-        slot.settle(build(all));
+        slot.settle(build(slot.session.alloc(), slot.clientOpaque, all));
     }
 
-    private ByteBuf build(Map<String, String> entries) {
+    /** One buffer of exact size holding a STAT answer: a frame per entry, then the terminator. */
+    static ByteBuf build(io.netty.buffer.ByteBufAllocator alloc, int opaque, Map<String, String> entries) {
         int size = Mcbp.HEADER_SIZE;
         for (Map.Entry<String, String> e : entries.entrySet()) {
             size += Mcbp.HEADER_SIZE + utf8Length(e.getKey()) + utf8Length(e.getValue());
         }
-        ByteBuf out = slot.session.alloc().buffer(size);
+        ByteBuf out = alloc.buffer(size);
         try {
             for (Map.Entry<String, String> e : entries.entrySet()) {
-                Responses.writeStat(out, slot.clientOpaque, e.getKey().getBytes(StandardCharsets.UTF_8),
+                Responses.writeStat(out, opaque, e.getKey().getBytes(StandardCharsets.UTF_8),
                         e.getValue().getBytes(StandardCharsets.UTF_8));
             }
-            Responses.writeStat(out, slot.clientOpaque, new byte[0], new byte[0]);
+            Responses.writeStat(out, opaque, new byte[0], new byte[0]);
             return out;
         } catch (RuntimeException ex) {
             out.release();

@@ -36,6 +36,9 @@ public final class Main {
         if (args.length > 0 && args[0].equals("bench")) {
             return dev.kvgate.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("idle")) {
+            return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -49,6 +52,7 @@ public final class Main {
                 case "-h", "--help" -> {
                     out.println("usage: java [-Dkvgate.key=value ...] -jar kvgate.jar [-c FILE]");
                     out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
+                    out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
                     out.println("  -c FILE   HOCON configuration over the built-in reference.conf");
                     return OK;
                 }

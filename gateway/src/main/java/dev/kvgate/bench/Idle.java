@@ -1,0 +1,112 @@
+package dev.kvgate.bench;
+
+import dev.kvgate.client.McbpClient;
+import dev.kvgate.client.Request;
+import dev.kvgate.client.Response;
+import dev.kvgate.gateway.protocol.Opcode;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code idle} command: opens N connections to kvgate (TLS handshake and one NOOP each), holds
+ * them, and reports what kvgate's heap, direct memory and RSS grew by per connection, read from
+ * kvgate's own {@code STAT kvgate-memory} (taken after a full GC) before and after.
+ */
+public final class Idle {
+    private Idle() {
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String host = "127.0.0.1";
+        int port = 11207;
+        boolean tls = false;
+        int connections = 10_000;
+        for (int i = 0; i < args.length; i++) {
+            try {
+                switch (args[i]) {
+                    case "--host" -> host = args[++i];
+                    case "--port" -> port = Integer.parseInt(args[++i]);
+                    case "--tls" -> tls = true;
+                    case "--connections" -> connections = Integer.parseInt(args[++i]);
+                    case "-h", "--help" -> {
+                        out.println("usage: java -jar kvgate.jar idle [--host H] [--port P] [--tls] [--connections N]");
+                        return 0;
+                    }
+                    default -> {
+                        err.println("kvgate idle: unknown option " + args[i]);
+                        return 2;
+                    }
+                }
+            } catch (RuntimeException e) {
+                err.println("kvgate idle: bad value for " + args[i - 1]);
+                return 2;
+            }
+        }
+        List<McbpClient> held = new ArrayList<>(connections);
+        try {
+            SslContext ssl = tls ? SslContextBuilder.forClient()
+                    .trustManager(InsecureTrustManagerFactory.INSTANCE).build() : null;
+            Map<String, Long> before = memory(host, port, ssl);
+            long start = System.nanoTime();
+            for (int i = 0; i < connections; i++) {
+                McbpClient c = McbpClient.connect(host, port, ssl);
+                held.add(c);
+                if (c.noop().status() != 0) {
+                    err.println("kvgate idle: NOOP failed on connection " + i);
+                    return 1;
+                }
+                if ((i + 1) % 1000 == 0) {
+                    err.printf("%d connections open%n", i + 1);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Thread.sleep(1000);
+            Map<String, Long> after = memory(host, port, ssl);
+            out.printf("%d idle %s connections opened in %.1f s (%.0f handshakes+NOOP per s, sequential)%n",
+                    connections, tls ? "TLS" : "plain", seconds, connections / seconds);
+            out.printf("kvgate curr_connections: %d -> %d%n", before.get("curr_connections"),
+                    after.get("curr_connections"));
+            for (String k : List.of("heap_used", "direct_used", "rss")) {
+                long delta = after.get(k) - before.get(k);
+                out.printf("%-12s %,14d -> %,14d bytes: %,8.0f bytes per idle connection%n", k, before.get(k),
+                        after.get(k), delta / (double) connections);
+            }
+            long total = (after.get("heap_used") - before.get("heap_used")) + (after.get("rss") - before.get("rss"));
+            out.printf("heap + RSS growth: %.1f KiB per idle connection (heap is inside RSS once touched;"
+                    + " RSS alone is the process's cost)%n", total / 1024.0 / connections);
+            return 0;
+        } catch (IOException e) {
+            err.println("kvgate idle: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } finally {
+            held.forEach(McbpClient::close);
+        }
+    }
+
+    private static Map<String, Long> memory(String host, int port, SslContext ssl) throws IOException {
+        try (McbpClient c = McbpClient.connect(host, port, ssl)) {
+            Map<String, Long> m = new LinkedHashMap<>();
+            for (Response r : McbpClient.await(c.sendMulti(Request.of(Opcode.STAT, new byte[0],
+                    "kvgate-memory".getBytes(StandardCharsets.US_ASCII), new byte[0], 0)), Duration.ofSeconds(60))) {
+                if (r.key().length > 0) {
+                    m.put(r.keyString(), Long.parseLong(r.valueString()));
+                }
+            }
+            // This measuring connection is open while kvgate measures itself: count only the held ones.
+            m.put("curr_connections", m.get("curr_connections") - 1);
+            return m;
+        }
+    }
+}
