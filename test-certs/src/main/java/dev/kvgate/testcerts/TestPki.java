@@ -33,6 +33,7 @@ public final class TestPki {
     private static final Map<String, KeyPair> KEYS = new ConcurrentHashMap<>();
 
     private final KeyType keyType;
+    private final Issuer issuing;
     private final X509Certificate caCertificate;
     private final Path caCert;
     private final Path intermediateCert;
@@ -67,7 +68,7 @@ public final class TestPki {
         X509Certificate intermediate = new CertificateBuilder("kvgate test intermediate CA",
                 intermediateKeys.getPublic()).validity(caFrom, caUntil).ca()
                 .issuedBy(caCertificate, rootKeys.getPrivate());
-        Issuer issuing = new Issuer(intermediate, intermediateKeys);
+        issuing = new Issuer(intermediate, intermediateKeys);
 
         caCert = Pem.write(dir.resolve("ca.pem"), Pem.certificates(caCertificate));
         intermediateCert = Pem.write(dir.resolve("intermediate.pem"), Pem.certificates(intermediate));
@@ -115,6 +116,26 @@ public final class TestPki {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
         return new TestPki(dir, type);
+    }
+
+    /**
+     * Issues a new server leaf (fresh key pair and serial, same names, CN kvgate-test-renewed-server),
+     * signed by the intermediate as {@link #serverChain()} is, and writes it: what a certificate renewal
+     * looks like to a running server. The key is written first, then the chain.
+     *
+     * @return the new leaf
+     */
+    public X509Certificate renewServer(Path chain, Path key) {
+        Instant now = Instant.now();
+        KeyPair keys = keyType.generateKeyPair();
+        CertificateBuilder builder = new CertificateBuilder("kvgate-test-renewed-server", keys.getPublic())
+                .validity(now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365))).dnsName(SERVER_DNS)
+                .serverAuth();
+        SERVER_IPS.forEach(builder::ipAddress);
+        X509Certificate leaf = builder.issuedBy(issuing.certificate(), issuing.keys().getPrivate());
+        Pem.write(key, Pem.privateKey(keys.getPrivate()));
+        Pem.write(chain, Pem.certificates(issuing.chainAbove(leaf)));
+        return leaf;
     }
 
     private record Issuer(X509Certificate certificate, KeyPair keys) {

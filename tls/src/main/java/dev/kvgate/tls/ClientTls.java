@@ -1,5 +1,6 @@
 package dev.kvgate.tls;
 
+import dev.kvgate.config.BackendTlsSettings;
 import dev.kvgate.config.TlsSettings;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -46,6 +47,37 @@ public final class ClientTls {
             builder.keyManager(key, chain);
         }
         return build(builder, caPem.toString());
+    }
+
+    /**
+     * The context for kvgate's connections to TLS shards ({@code memcached -Z}), from
+     * {@code kvgate.backend-tls}: shard certificates verified against {@code trust} (or the JDK's default
+     * trust store when it is not set), the host name checked unless {@code verify-hostname = false}, and
+     * a client certificate presented when one is configured.
+     *
+     * @throws IllegalArgumentException a file is missing or unreadable (named in the message), or the
+     *         client key does not load
+     */
+    public static SslContext forBackend(BackendTlsSettings settings, TlsSettings.Provider provider,
+                                        List<String> protocols) {
+        if (settings.certChain().isPresent() != settings.privateKey().isPresent()) {
+            throw new IllegalArgumentException("kvgate.backend-tls: cert-chain and private-key go together");
+        }
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(SslProviders.choose(provider))
+                .protocols(SslProviders.protocols(protocols))
+                // Netty 4.2 checks host names by default; null turns it off when asked to.
+                .endpointIdentificationAlgorithm(settings.verifyHostname() ? "HTTPS" : null);
+        if (settings.trust().isPresent()) {
+            builder.trustManager(Pem.readCertificates(settings.trust().get()).toArray(X509Certificate[]::new));
+        }
+        if (settings.certChain().isPresent()) {
+            X509Certificate[] chain = Pem.readCertificates(settings.certChain().get())
+                    .toArray(X509Certificate[]::new);
+            PrivateKey key = Pem.readPrivateKey(settings.privateKey().get(), Optional.empty());
+            builder.keyManager(key, chain);
+        }
+        return build(builder, settings.trust().map(Path::toString).orElse("the JDK's default trust store"));
     }
 
     /** A context trusting exactly {@code cas}, with the AUTO provider and TLSv1.3/TLSv1.2. */

@@ -52,7 +52,7 @@ final class TestFiles {
                                 TlsSettings.Provider provider, List<String> protocols,
                                 TlsSettings.ClientAuth clientAuth, Optional<Path> trust) {
         return new TlsSettings(chain, key, password, provider, protocols, List.of(), clientAuth, trust,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofDays(14));
     }
 
     static TlsSettings selfSigned(TlsSettings.Provider provider) {

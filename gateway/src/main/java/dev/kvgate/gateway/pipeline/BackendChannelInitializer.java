@@ -29,7 +29,8 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     protected void initChannel(Channel ch) {
         if (ssl != null) {
             // host and port make the engine verify the shard's certificate against its name.
-            ch.pipeline().addLast(HandlerNames.TLS, ssl.newHandler(ch.alloc(), host, port));
+            ch.pipeline().addLast(HandlerNames.TLS, ssl.newHandler(ch.alloc(), host, port))
+                    .addLast(HandlerNames.TLS_INFO, new BackendTlsHandler(host, port));
         }
         ch.pipeline()
                 .addLast(HandlerNames.FRAMES,

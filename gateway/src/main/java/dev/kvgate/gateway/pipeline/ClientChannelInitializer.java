@@ -21,6 +21,8 @@ import java.util.function.Supplier;
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     private final Supplier<SslContext> ssl;
     private final Duration handshakeTimeout;
+    private final TlsStats tlsStats;
+    private final TlsCloseHandler tlsClose;
     private final LimitsSettings limits;
     private final BackendRegistry registry;
     private final GatewayStats stats;
@@ -28,11 +30,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
      *            certificate applies to new connections), {@code null} for a plain listener
+     * @param tlsStats handshake counters of the TLS listeners
      */
-    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, LimitsSettings limits,
-                                    BackendRegistry registry, GatewayStats stats) {
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
+        this.tlsStats = tlsStats;
+        this.tlsClose = new TlsCloseHandler(tlsStats);
         this.limits = limits;
         this.registry = registry;
         this.stats = stats;
@@ -43,7 +48,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
-            ch.pipeline().addLast(HandlerNames.TLS, tls);
+            ch.pipeline().addLast(HandlerNames.TLS, tls)
+                    .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
+                    .addLast(HandlerNames.TLS_CLOSE, tlsClose);
         }
         ch.pipeline()
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),

@@ -4,6 +4,7 @@ package dev.kvgate.gateway.pipeline;
 public final class HandlerNames {
     public static final String TLS = "tls";
     public static final String TLS_INFO = "tls-info";
+    public static final String TLS_CLOSE = "tls-close";
     public static final String IDLE = "idle";
     public static final String FRAMES = "frames";
     public static final String SESSION = "session";

@@ -7,12 +7,14 @@ import dev.kvgate.config.ShardSettings;
 import dev.kvgate.gateway.engine.EngineClock;
 import dev.kvgate.gateway.engine.EngineShard;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
+import dev.kvgate.gateway.pipeline.TlsStats;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.GatewayStats;
 import dev.kvgate.gateway.proxy.ShardRing;
 import dev.kvgate.gateway.proxy.ShardTarget;
 import dev.kvgate.routing.HashPreset;
-import dev.kvgate.tls.ServerTls;
+import dev.kvgate.tls.ClientTls;
+import dev.kvgate.tls.ReloadingServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -45,6 +47,9 @@ public final class KvgateServer implements AutoCloseable {
     // Set once in start(), before the server is handed out.
     private ChannelGroup clients;
     private java.time.Duration drainTimeout;
+    // Set once in start(), before the server is handed out.
+    private ReloadingServerTls tls;
+    private TlsStats tlsStats;
 
     private KvgateServer(EventLoopGroup acceptors, EventLoopGroup workers, BackendRegistry backends,
                          List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats) {
@@ -78,27 +83,28 @@ public final class KvgateServer implements AutoCloseable {
                 targets.add(new ShardTarget.Embedded(engine));
             }
         } else {
+            // One client context for every TLS shard: built once, it shares its session cache.
+            io.netty.handler.ssl.SslContext backendTls = settings.shards().stream().anyMatch(ShardSettings::tls)
+                    ? backendTls(settings) : null;
             for (int i = 0; i < settings.shards().size(); i++) {
                 ShardSettings shard = settings.shards().get(i);
-                if (shard.tls()) {
-                    throw new SettingsException("kvgate.shards[" + i + "].tls", "TLS to shards is not supported yet");
-                }
-                targets.add(new ShardTarget.Remote(shard, null));
+                targets.add(new ShardTarget.Remote(shard, shard.tls() ? backendTls : null));
             }
         }
         List<String> names = targets.stream().map(ShardTarget::name).toList();
         ShardRing ring = new ShardRing(preset, names, settings.backend());
 
-        ServerTls tls = null;
+        ReloadingServerTls tls = null;
         if (settings.listeners().stream().anyMatch(ListenerSettings::tls)) {
             try {
-                tls = ServerTls.create(settings.tls());
+                tls = ReloadingServerTls.start(settings.tls());
             } catch (RuntimeException e) {
                 throw new SettingsException("kvgate.tls", e.getMessage());
             }
         }
 
-        final ServerTls serverTls = tls;
+        final ReloadingServerTls serverTls = tls;
+        TlsStats tlsStats = new TlsStats();
         Transport transport = Transport.best();
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), transport.ioHandler());
@@ -123,8 +129,8 @@ public final class KvgateServer implements AutoCloseable {
                         .childOption(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                        .childHandler(new ClientChannelInitializer(l.tls() ? serverTls::context : null,
-                                settings.tls().handshakeTimeout(), settings.limits(), backends, stats));
+                        .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
+                                settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
@@ -142,11 +148,16 @@ public final class KvgateServer implements AutoCloseable {
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             engines.forEach(EngineShard::close);
+            if (serverTls != null) {
+                serverTls.close();
+            }
             throw e;
         }
         KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats);
         server.clients = clients;
         server.drainTimeout = settings.drainTimeout();
+        server.tls = serverTls;
+        server.tlsStats = tlsStats;
         StringBuilder where = new StringBuilder();
         for (Map.Entry<String, Channel> e : bound.entrySet()) {
             where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
@@ -154,8 +165,26 @@ public final class KvgateServer implements AutoCloseable {
         }
         log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}{}", where, transport.name(),
                 settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded", names,
-                tls != null ? "; TLS engine " + tls.provider() : "");
+                tls != null ? "; TLS engine " + tls.current().provider() : "");
         return server;
+    }
+
+    private static io.netty.handler.ssl.SslContext backendTls(KvgateSettings settings) {
+        try {
+            return ClientTls.forBackend(settings.backendTls(), settings.tls().provider(), settings.tls().protocols());
+        } catch (RuntimeException e) {
+            throw new SettingsException("kvgate.backend-tls", e.getMessage());
+        }
+    }
+
+    /** The server TLS of the TLS listeners (reloading its files); {@code null} without a TLS listener. */
+    public ReloadingServerTls tls() {
+        return tls;
+    }
+
+    /** Handshake counters of the TLS listeners. */
+    public TlsStats tlsStats() {
+        return tlsStats;
     }
 
     /** The bound address of a listener, by its configured name. */
@@ -206,6 +235,9 @@ public final class KvgateServer implements AutoCloseable {
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         engines.forEach(EngineShard::close);
+        if (tls != null) {
+            tls.close();
+        }
         log.info("kvgate stopped");
     }
 }

@@ -1,0 +1,175 @@
+package dev.kvgate.gateway.auth;
+
+import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.gateway.protocol.Responses;
+import dev.kvgate.gateway.protocol.Status;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The authentication state of one client connection. Used on the connection's event loop only:
+ * {@link #authenticated()} before routing a data command (0x20 when false), {@link #handle(ByteBuf)} for
+ * SASL_LIST_MECHS, SASL_AUTH and SASL_STEP.
+ */
+public final class ConnectionAuth {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionAuth.class);
+    private static final String PLAIN = "PLAIN";
+    private static final byte[] AUTHENTICATED = "Authenticated".getBytes(StandardCharsets.US_ASCII);
+
+    private final Authenticator auth;
+    private final Channel channel;
+    private String user;
+    private boolean certificateChecked;
+
+    ConnectionAuth(Authenticator auth, Channel channel) {
+        this.auth = auth;
+        this.channel = channel;
+        if (!auth.settings.saslEnabled() && !auth.settings.certificateEnabled()) {
+            user = "";
+        }
+    }
+
+    /**
+     * Whether the connection may send data commands: always with {@code auth.mode = none}; after a
+     * successful SASL_AUTH; or, in certificate modes, when the client certificate's identity maps to a user
+     * (looked at once, the first time after the TLS handshake).
+     */
+    public boolean authenticated() {
+        if (user != null) {
+            return true;
+        }
+        if (auth.settings.certificateEnabled() && !certificateChecked) {
+            Optional<ClientIdentity> identity = ClientIdentity.of(channel);
+            if (identity.isPresent()) {
+                certificateChecked = true;
+                for (String name : identity.get().names()) {
+                    String mapped = auth.certificateUsers.get(name);
+                    if (mapped != null) {
+                        user = mapped;
+                        log.info("{} authenticated as {} by client certificate ({})", channel, mapped, name);
+                        return true;
+                    }
+                }
+                log.info("{} client certificate ({}) maps to no user in kvgate.auth.certificate-users",
+                        channel, identity.get().describeClient());
+            }
+        }
+        return false;
+    }
+
+    /** The authenticated user; empty before authentication and with {@code auth.mode = none}. */
+    public Optional<String> user() {
+        return user == null || user.isEmpty() ? Optional.empty() : Optional.of(user);
+    }
+
+    /** SASL mechanisms this connection may use: PLAIN when SASL is on and the link is TLS (or plain is allowed). */
+    public String mechanisms() {
+        boolean tls = channel.pipeline().get(SslHandler.class) != null;
+        return auth.settings.saslEnabled() && (tls || auth.settings.allowPlainOnPlaintext()) ? PLAIN : "";
+    }
+
+    /**
+     * Answers a SASL_LIST_MECHS, SASL_AUTH or SASL_STEP request. Takes ownership of {@code frame} (released
+     * here). The future completes on the channel's event loop with one response buffer owned by the caller
+     * (to write, or to release if the connection is gone); it never completes exceptionally.
+     * LIST_MECHS and refusals complete at once; a password check completes after PBKDF2 on the auth pool.
+     */
+    public CompletableFuture<ByteBuf> handle(ByteBuf frame) {
+        byte opcode;
+        int opaque;
+        String mechanism;
+        byte[] payload;
+        try {
+            opcode = Mcbp.opcode(frame);
+            opaque = Mcbp.opaque(frame);
+            byte[] key = new byte[Mcbp.keyLength(frame)];
+            frame.getBytes(Mcbp.keyIndex(frame), key);
+            mechanism = new String(key, StandardCharsets.US_ASCII);
+            payload = new byte[Mcbp.valueLength(frame)];
+            frame.getBytes(Mcbp.valueIndex(frame), payload);
+        } finally {
+            frame.release();
+        }
+        if (opcode == Opcode.SASL_LIST_MECHS.code()) {
+            String mechs = mechanisms();
+            return done(mechs.isEmpty()
+                    ? Responses.error(channel.alloc(), opcode, Status.NOT_SUPPORTED, opaque)
+                    : Responses.simple(channel.alloc(), opcode, Status.SUCCESS, opaque, 0,
+                    mechs.getBytes(StandardCharsets.US_ASCII)));
+        }
+        if (opcode == Opcode.SASL_STEP.code()) {
+            // PLAIN is single-step: a STEP has no exchange to continue.
+            return done(Responses.error(channel.alloc(), opcode, Status.AUTH_ERROR, opaque));
+        }
+        if (opcode != Opcode.SASL_AUTH.code()) {
+            return done(Responses.error(channel.alloc(), opcode, Status.INVALID_ARGUMENTS, opaque));
+        }
+        if (!PLAIN.equals(mechanism) || !mechanisms().contains(PLAIN)) {
+            log.info("{} SASL {} refused: {}", channel, mechanism, mechanisms().isEmpty()
+                    ? (auth.settings.saslEnabled() ? "PLAIN on a plain listener (kvgate.auth.allow-plain-on-plaintext = false)"
+                    : "SASL is not enabled (kvgate.auth.mode = " + auth.settings.mode().name().toLowerCase() + ")")
+                    : "unsupported mechanism");
+            return done(Responses.error(channel.alloc(), opcode, Status.AUTH_ERROR, opaque));
+        }
+        // authzid NUL authcid NUL password
+        int first = indexOf(payload, 0);
+        int second = first < 0 ? -1 : indexOf(payload, first + 1);
+        if (second < 0) {
+            Arrays.fill(payload, (byte) 0);
+            return done(Responses.error(channel.alloc(), opcode, Status.AUTH_ERROR, opaque));
+        }
+        String name = new String(payload, first + 1, second - first - 1, StandardCharsets.UTF_8);
+        java.nio.CharBuffer decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(payload, second + 1,
+                payload.length - second - 1));
+        char[] password = Arrays.copyOf(decoded.array(), decoded.limit());
+        Arrays.fill(decoded.array(), '\0');
+        Arrays.fill(payload, (byte) 0);
+        PasswordHash hash = auth.users.get(name);
+        PasswordHash checked = hash != null ? hash : auth.decoy;
+        CompletableFuture<Boolean> verified;
+        try {
+            verified = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return checked.matches(password) && hash != null;
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+            }, auth.verifier);
+        } catch (RejectedExecutionException e) {
+            Arrays.fill(password, '\0');
+            log.warn("{} SASL PLAIN for {}: too many password checks queued; answering busy", channel, name);
+            return done(Responses.error(channel.alloc(), opcode, Status.BUSY, opaque));
+        }
+        return verified.handleAsync((ok, failure) -> {
+            if (ok != null && ok) {
+                user = name;
+                log.info("{} authenticated as {} by SASL PLAIN", channel, name);
+                return Responses.simple(channel.alloc(), opcode, Status.SUCCESS, opaque, 0, AUTHENTICATED);
+            }
+            log.info("{} SASL PLAIN authentication failed for user {}", channel, name);
+            return Responses.error(channel.alloc(), opcode, Status.AUTH_ERROR, opaque);
+        }, channel.eventLoop());
+    }
+
+    private static CompletableFuture<ByteBuf> done(ByteBuf response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static int indexOf(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
