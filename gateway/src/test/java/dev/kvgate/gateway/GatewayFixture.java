@@ -27,6 +27,11 @@ public final class GatewayFixture implements AutoCloseable {
 
     /** Starts kvgate with {@code extraHocon} over plain and TLS listeners on 127.0.0.1, ports chosen by the OS. */
     public static GatewayFixture start(String extraHocon) throws Exception {
+        return start(pki -> extraHocon);
+    }
+
+    /** As {@link #start(String)}, with settings that name files of the fixture's own test PKI. */
+    public static GatewayFixture start(java.util.function.Function<TestPki, String> extraHocon) throws Exception {
         Path dir = Files.createTempDirectory("kvgate-test");
         TestPki pki = TestPki.create(dir.resolve("pki"), KeyType.EC);
         String hocon = "kvgate {\n"
@@ -34,7 +39,7 @@ public final class GatewayFixture implements AutoCloseable {
                 + "  listeners = [ { name = plain, host = \"127.0.0.1\", port = 0 },\n"
                 + "                { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ]\n"
                 + "  tls { cert-chain = \"" + pki.serverChain() + "\", private-key = \"" + pki.serverKey() + "\" }\n"
-                + "}\n" + extraHocon;
+                + "}\n" + extraHocon.apply(pki);
         KvgateServer server = KvgateServer.start(Settings.parse(hocon));
         SslContext clientTls = ClientTls.trustingCertificates(pki.caCertificate());
         return new GatewayFixture(dir, pki, server, clientTls);

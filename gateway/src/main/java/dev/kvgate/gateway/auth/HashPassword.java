@@ -20,7 +20,7 @@ public final class HashPassword {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+    public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         int iterations = PasswordHash.DEFAULT_ITERATIONS;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--iterations") && i + 1 < args.length) {

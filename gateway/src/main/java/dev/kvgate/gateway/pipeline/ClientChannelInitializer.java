@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.pipeline;
 
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.ClientSession;
@@ -26,14 +27,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final LimitsSettings limits;
     private final BackendRegistry registry;
     private final GatewayStats stats;
+    private final Authenticator auth;
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
      *            certificate applies to new connections), {@code null} for a plain listener
      * @param tlsStats handshake counters of the TLS listeners
+     * @param auth who may send data commands (auth.mode)
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
-                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats) {
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -41,6 +45,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.limits = limits;
         this.registry = registry;
         this.stats = stats;
+        this.auth = auth;
     }
 
     @Override
@@ -57,6 +62,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                         TimeUnit.MILLISECONDS))
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead()))
-                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats));
+                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth));
     }
 }

@@ -52,8 +52,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         byte magic = in.getByte(base + Mcbp.MAGIC);
         boolean expected = direction == Direction.REQUEST ? Magic.isRequest(magic) : Magic.isResponse(magic);
         if (!expected) {
-            fail(in, out, FrameError.Kind.MALFORMED, String.format("bad magic 0x%02x for a %s",
-                    magic & 0xff, direction == Direction.REQUEST ? "request" : "response"));
+            fail(in, out, FrameError.Kind.MALFORMED, String.format("bad magic 0x%02x for a %s%s",
+                    magic & 0xff, direction == Direction.REQUEST ? "request" : "response",
+                    magic == 0x16 ? " (a TLS handshake sent to a plain listener?)" : ""));
             return;
         }
         long bodyLength = in.getUnsignedInt(base + Mcbp.BODY_LENGTH);

@@ -1,6 +1,8 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.gateway.auth.Authenticator;
+import dev.kvgate.gateway.auth.ConnectionAuth;
 import dev.kvgate.gateway.protocol.Feature;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import dev.kvgate.gateway.protocol.FrameError;
@@ -22,7 +24,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -52,6 +53,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final BackendRegistry registry;
     private final LimitsSettings limits;
     private final GatewayStats stats;
+    private final Authenticator authenticator;
+    /** This connection's authentication state (auth.mode); used on the event loop only. */
+    private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
     private LoopBackends backends;
@@ -73,10 +77,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private int pendingBarriers;
     private static final long LINGER_MILLIS = 2000;
 
-    public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats) {
+    public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats, Authenticator auth) {
         this.registry = registry;
         this.limits = limits;
         this.stats = stats;
+        this.authenticator = auth;
     }
 
     ByteBufAllocator alloc() {
@@ -92,6 +97,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         channel = ctx.channel();
         alloc = ctx.alloc();
         backends = registry.forLoop(ctx.executor());
+        auth = authenticator.newConnection(channel);
     }
 
     @Override
@@ -144,6 +150,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private void request(ByteBuf frame) {
         byte code = Mcbp.opcode(frame);
+        if (!auth.authenticated() && !Authenticator.allowedBeforeAuth(code)) {
+            answerLocally(frame, Status.AUTH_ERROR);
+            return;
+        }
         Opcode op = Opcode.of(code);
         if (op == null) {
             answerLocally(frame, Status.UNKNOWN_COMMAND);
@@ -223,6 +233,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void local(ByteBuf frame, Opcode op) {
         int opaque = Mcbp.opaque(frame);
         Slot slot = newSlot(op.code(), opaque, op.quiet(), true);
+        if (op == Opcode.SASL_LIST_MECHS || op == Opcode.SASL_AUTH || op == Opcode.SASL_STEP) {
+            // Ownership of the frame passes to the authenticator; its answer (completed on this
+            // event loop, possibly after a password check off the loop) is owned by the slot.
+            auth.handle(frame).thenAccept(slot::settle);
+            return;
+        }
         ByteBuf response;
         try {
             boolean bodyless = op == Opcode.NOOP || op == Opcode.VERSION || op == Opcode.QUIT || op == Opcode.QUITQ;
@@ -508,12 +524,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             if (queue.isEmpty() && deferred.isEmpty()) {
                 log.info("{}: idle for {}, closing", channel, limits.idleTimeout());
                 ctx.close();
-            }
-        } else if (evt instanceof SslHandshakeCompletionEvent hs) {
-            if (hs.isSuccess()) {
-                log.debug("{}: TLS handshake done", channel);
-            } else {
-                log.info("{}: TLS handshake failed: {}", channel, rootMessage(hs.cause()));
             }
         }
         super.userEventTriggered(ctx, evt);

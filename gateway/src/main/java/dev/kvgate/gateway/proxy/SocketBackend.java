@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -63,11 +64,27 @@ final class SocketBackend extends Backend {
         state = State.CONNECTING;
         ChannelFuture f = bootstrap.connect(address);
         f.addListener((ChannelFuture done) -> {
-            if (done.isSuccess()) {
-                onConnected(done.channel());
-            } else {
+            if (!done.isSuccess()) {
                 onDown("connect failed: " + done.cause().getMessage());
+                return;
             }
+            Channel ch = done.channel();
+            SslHandler tls = ch.pipeline().get(SslHandler.class);
+            if (tls == null) {
+                onConnected(ch);
+                return;
+            }
+            // A TLS shard is up once its certificate is verified, not when TCP connects.
+            tls.handshakeFuture().addListener(hs -> {
+                if (hs.isSuccess()) {
+                    onConnected(ch);
+                } else {
+                    ch.close();
+                    // BackendTlsHandler has logged the reason once per shard; no second line here.
+                    reportedDown = true;
+                    onDown("TLS handshake failed: " + hs.cause().getMessage());
+                }
+            });
         });
         return f;
     }
@@ -177,7 +194,8 @@ final class SocketBackend extends Backend {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (ctx.channel() == channel || channel == null) {
+            // Only the connection in service: one that never got there was reported by connect().
+            if (ctx.channel() == channel) {
                 onDown(closed ? "closed" : "connection lost");
             }
         }

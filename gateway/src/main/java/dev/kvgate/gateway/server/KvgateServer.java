@@ -4,6 +4,7 @@ import dev.kvgate.config.KvgateSettings;
 import dev.kvgate.config.ListenerSettings;
 import dev.kvgate.config.SettingsException;
 import dev.kvgate.config.ShardSettings;
+import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.engine.EngineClock;
 import dev.kvgate.gateway.engine.EngineShard;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
@@ -46,6 +47,7 @@ public final class KvgateServer implements AutoCloseable {
     private final GatewayStats stats;
     // Set once in start(), before the server is handed out.
     private ChannelGroup clients;
+    private Authenticator auth;
     private java.time.Duration drainTimeout;
     // Set once in start(), before the server is handed out.
     private ReloadingServerTls tls;
@@ -112,6 +114,7 @@ public final class KvgateServer implements AutoCloseable {
         BackendRegistry backends = null;
         Map<String, Channel> bound = new LinkedHashMap<>();
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        Authenticator auth = new Authenticator(settings.auth());
         ConnectionLimiter limiter = new ConnectionLimiter(settings.limits().maxConnections(),
                 settings.limits().maxConnectionsPerIp(), clients);
         try {
@@ -130,7 +133,8 @@ public final class KvgateServer implements AutoCloseable {
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
-                                settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats));
+                                settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
+                                auth));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
@@ -151,10 +155,12 @@ public final class KvgateServer implements AutoCloseable {
             if (serverTls != null) {
                 serverTls.close();
             }
+            auth.close();
             throw e;
         }
         KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats);
         server.clients = clients;
+        server.auth = auth;
         server.drainTimeout = settings.drainTimeout();
         server.tls = serverTls;
         server.tlsStats = tlsStats;
@@ -238,6 +244,7 @@ public final class KvgateServer implements AutoCloseable {
         if (tls != null) {
             tls.close();
         }
+        auth.close();
         log.info("kvgate stopped");
     }
 }

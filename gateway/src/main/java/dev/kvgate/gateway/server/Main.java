@@ -36,6 +36,15 @@ public final class Main {
         if (args.length > 0 && args[0].equals("bench")) {
             return dev.kvgate.bench.Bench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("hash-password")) {
+            try {
+                return dev.kvgate.gateway.auth.HashPassword.run(java.util.Arrays.copyOfRange(args, 1, args.length), out,
+                        err);
+            } catch (java.io.IOException | RuntimeException e) {
+                err.println("kvgate hash-password: " + e.getMessage());
+                return FAILED;
+            }
+        }
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
@@ -53,6 +62,7 @@ public final class Main {
                     out.println("usage: java [-Dkvgate.key=value ...] -jar kvgate.jar [-c FILE]");
                     out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
                     out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
+                    out.println("       java -jar kvgate.jar hash-password     (a PBKDF2 hash for kvgate.auth.users)");
                     out.println("  -c FILE   HOCON configuration over the built-in reference.conf");
                     return OK;
                 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.kvgate.config.BackendSettings;
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.config.Settings;
+import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.protocol.Mcbp;
 import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.routing.HashPreset;
@@ -55,6 +57,7 @@ class OpaqueRewriteTest {
 
     private EmbeddedChannel channel;
     private WireBackend backend;
+    private Authenticator auth;
 
     @BeforeEach
     void setUp() {
@@ -66,7 +69,8 @@ class OpaqueRewriteTest {
         LoopBackends loop = new LoopBackends(ring, new Backend[][] {{backend}});
         BackendRegistry registry = new BackendRegistry(Map.of(channel.eventLoop(), loop), 1);
         LimitsSettings limits = new LimitsSettings(1 << 20, Duration.ofMinutes(1), 1024, 64, 100, 100);
-        channel.pipeline().addLast(new ClientSession(registry, limits, new GatewayStats()));
+        auth = new Authenticator(Settings.parse("").auth());
+        channel.pipeline().addLast(new ClientSession(registry, limits, new GatewayStats(), auth));
     }
 
     @AfterEach
@@ -77,6 +81,7 @@ class OpaqueRewriteTest {
             }
         });
         channel.finishAndReleaseAll();
+        auth.close();
     }
 
     private static ByteBuf request(Opcode op, String key, int opaque) {
