@@ -52,13 +52,12 @@ public final class Responses {
 
     /** An error response whose body is the status' text, as memcached sends it. */
     public static ByteBuf error(ByteBufAllocator alloc, byte opcode, Status status, int opaque) {
-        return simple(alloc, opcode, status, opaque, 0, status.message().getBytes(StandardCharsets.US_ASCII));
+        return simple(alloc, opcode, status, opaque, 0, status.messageBytes());
     }
 
     /** An error response with kv_engine's extended (XERROR) body: {"error":{"context":"..."}}. */
     public static ByteBuf xerror(ByteBufAllocator alloc, byte opcode, Status status, int opaque) {
-        String json = "{\"error\":{\"context\":\"" + status.message() + "\"}}";
-        return simple(alloc, opcode, status, opaque, 0, json.getBytes(StandardCharsets.US_ASCII));
+        return simple(alloc, opcode, status, opaque, 0, status.xerrorBytes());
     }
 
     /** An error response for the request in {@code request}: same opcode and opaque. Does not touch the request. */

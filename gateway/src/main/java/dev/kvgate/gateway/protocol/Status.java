@@ -22,10 +22,25 @@ public enum Status {
 
     private final short code;
     private final String message;
+    private final byte[] messageBytes;
+    private final byte[] xerrorBytes;
 
     Status(int code, String message) {
         this.code = (short) code;
         this.message = message;
+        this.messageBytes = message.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.xerrorBytes = ("{\"error\":{\"context\":\"" + message + "\"}}")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** {@link #message()} as bytes, encoded once. Callers must not modify the array. */
+    byte[] messageBytes() {
+        return messageBytes;
+    }
+
+    /** The XERROR body for this status, encoded once. Callers must not modify the array. */
+    byte[] xerrorBytes() {
+        return xerrorBytes;
     }
 
     public short code() {

@@ -2,6 +2,7 @@ package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.BackendSettings;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -59,7 +60,7 @@ public final class BackendRegistry implements AutoCloseable {
                         } else {
                             ShardTarget.Embedded embedded = (ShardTarget.Embedded) target;
                             byShard[s] = new Backend[] {new EngineBackend(loop, s, ring, embedded.engine(),
-                                    ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
+                                    PooledByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                                     settings.maxInFlight())};
                         }
                     }

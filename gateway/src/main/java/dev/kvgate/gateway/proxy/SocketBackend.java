@@ -6,6 +6,7 @@ import dev.kvgate.gateway.protocol.Status;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,7 +44,7 @@ final class SocketBackend extends Backend {
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
-        super(loop, shardIndex, ring, ByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
+        super(loop, shardIndex, ring, PooledByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                 settings.maxInFlight());
         this.address = address;
         this.settings = settings;
@@ -54,7 +55,7 @@ final class SocketBackend extends Backend {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .option(ChannelOption.ALLOCATOR, ByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
                         maxResponseFrame, Inbound::new));
     }
