@@ -166,11 +166,7 @@ public final class Settings {
         for (int i = 0; i < list.size(); i++) {
             String path = "kvgate.listeners[" + i + "]";
             Config l = list.get(i);
-            for (String key : List.of("name", "port")) {
-                if (!l.hasPath(key)) {
-                    throw new SettingsException(path + "." + key, "missing");
-                }
-            }
+            requireKeys(l, path, "name", "port");
             String name = l.getString("name");
             if (!names.add(name)) {
                 throw new SettingsException(path + ".name", "duplicate listener name \"" + name + "\"");
@@ -241,11 +237,7 @@ public final class Settings {
         for (int i = 0; i < list.size(); i++) {
             String path = "kvgate.auth.users[" + i + "]";
             Config u = list.get(i);
-            for (String key : List.of("name", "password")) {
-                if (!u.hasPath(key)) {
-                    throw new SettingsException(path + "." + key, "missing");
-                }
-            }
+            requireKeys(u, path, "name", "password");
             String name = u.getString("name");
             if (name.isEmpty() || !names.add(name)) {
                 throw new SettingsException(path + ".name", name.isEmpty() ? "empty" : "duplicate user \"" + name + "\"");
@@ -405,6 +397,15 @@ public final class Settings {
                 atLeast(l, "frames-per-read", 1, "kvgate.limits.frames-per-read"),
                 atLeast(l, "max-connections", 1, "kvgate.limits.max-connections"),
                 atLeast(l, "max-connections-per-ip", 1, "kvgate.limits.max-connections-per-ip"));
+    }
+
+    /** An entry of a list of objects must have these keys; the error names the entry's index. */
+    private static void requireKeys(Config entry, String path, String... keys) {
+        for (String key : keys) {
+            if (!entry.hasPath(key)) {
+                throw new SettingsException(path + "." + key, "missing");
+            }
+        }
     }
 
     private static Optional<Path> optionalPath(Config c, String key) {

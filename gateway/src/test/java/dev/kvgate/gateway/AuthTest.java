@@ -27,10 +27,22 @@ class AuthTest {
         return Request.of(Opcode.SASL_AUTH, new byte[0], "PLAIN".getBytes(StandardCharsets.US_ASCII), value, 0);
     }
 
+    /** Every transport on both TLS engines. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> transportsAndEngines() {
+        return java.util.stream.Stream.of(TransportKind.values()).flatMap(t -> java.util.stream.Stream.of(
+                TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)
+                .map(p -> org.junit.jupiter.params.provider.Arguments.of(t, p)));
+    }
+
+    private static String engine(TlsSettings.Provider p) {
+        return "kvgate.tls.provider = " + p.name().toLowerCase() + "\n";
+    }
+
     @ParameterizedTest
-    @EnumSource(TransportKind.class)
-    void saslPlainOverTlsUnlocksDataCommands(TransportKind t) throws Exception {
-        String conf = "kvgate.auth { mode = sasl, users = [ { name = app, password = \"" + HASH + "\" } ] }\n";
+    @org.junit.jupiter.params.provider.MethodSource("transportsAndEngines")
+    void saslPlainOverTlsUnlocksDataCommands(TransportKind t, TlsSettings.Provider p) throws Exception {
+        String conf = engine(p) + "kvgate.auth { mode = sasl, users = [ { name = app, password = \"" + HASH
+                + "\" } ] }\n";
         try (GatewayFixture gateway = GatewayFixture.start(conf); McbpClient c = gateway.client(t)) {
             assertEquals(Status.AUTH_ERROR.code(), c.get("k").status(), "no data before authentication");
             assertEquals(0, c.call(Request.of(Opcode.VERSION)).status(), "VERSION is allowed");
@@ -62,13 +74,14 @@ class AuthTest {
         }
     }
 
-    @Test
-    void aMappedClientCertificateAuthenticates() throws Exception {
-        try (GatewayFixture gateway = GatewayFixture.start(pki -> "kvgate.tls { client-auth = optional, trust = \""
+    @ParameterizedTest
+    @EnumSource(value = TlsSettings.Provider.class, names = {"OPENSSL", "JDK"})
+    void aMappedClientCertificateAuthenticates(TlsSettings.Provider p) throws Exception {
+        try (GatewayFixture gateway = GatewayFixture.start(pki -> engine(p) + "kvgate.tls { client-auth = optional, trust = \""
                 + pki.caCert() + "\" }\nkvgate.auth { mode = certificate,"
                 + " certificate-users = [ { identity = \"spiffe://kvgate.test/client\", user = app } ] }\n")) {
             var withCert = ClientTls.forTrust(gateway.pki().caCert(), Optional.of(gateway.pki().clientChain()),
-                    Optional.of(gateway.pki().clientKey()), TlsSettings.Provider.AUTO, List.of("TLSv1.3"));
+                    Optional.of(gateway.pki().clientKey()), p, List.of("TLSv1.3"));
             try (McbpClient c = McbpClient.connect("127.0.0.1", gateway.port(TransportKind.TLS), withCert)) {
                 assertEquals(0, c.set("cert-key", "ok").status(), "authenticated by its certificate");
             }
