@@ -69,6 +69,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean lingering;
     /** Frames (and a framing error) read while the client could not take answers; dispatched in order later. */
     private final ArrayDeque<Object> deferred = new ArrayDeque<>();
+    private boolean dispatchingDeferred;
     /** Features negotiated with HELLO. */
     private boolean xerror;
     private boolean unordered;
@@ -142,9 +143,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void dispatchDeferred() {
-        Object msg;
-        while (!deferred.isEmpty() && canDispatch() && (msg = deferred.pollFirst()) != null) {
-            dispatch(msg);
+        if (dispatchingDeferred) {
+            // An answer completed during a held frame's dispatch (the embedded engine answers at
+            // once): the loop already running goes on; a second, nested loop would add nothing.
+            return;
+        }
+        dispatchingDeferred = true;
+        try {
+            Object msg;
+            while (!deferred.isEmpty() && canDispatch() && (msg = deferred.pollFirst()) != null) {
+                dispatch(msg);
+            }
+        } finally {
+            dispatchingDeferred = false;
         }
     }
 
