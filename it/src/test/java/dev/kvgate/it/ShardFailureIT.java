@@ -35,8 +35,15 @@ class ShardFailureIT {
 
     @AfterEach
     void stop() throws Exception {
-        gateway.close();
-        shards.close();
+        try {
+            if (gateway != null) {
+                gateway.close();
+            }
+        } finally {
+            if (shards != null) {
+                shards.close();
+            }
+        }
     }
 
     private int owner(String key) {

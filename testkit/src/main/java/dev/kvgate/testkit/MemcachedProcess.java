@@ -26,6 +26,17 @@ public final class MemcachedProcess implements AutoCloseable {
     private static final long POLL_MILLIS = 20;
     private static final long EXIT_TIMEOUT_MILLIS = 10_000;
 
+    /**
+     * Every memcached this JVM started and has not yet seen exit: killed when the JVM exits, so a
+     * test that fails before its cleanup (or a test JVM stopped by a timeout) leaves none behind.
+     */
+    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+                "memcached-reaper"));
+    }
+
     private final List<String> command;
     private final int port;
     private final Path logDir;
@@ -125,10 +136,13 @@ public final class MemcachedProcess implements AutoCloseable {
 
     private void launch() {
         try {
-            process = new ProcessBuilder(command)
+            Process started = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
+            RUNNING.add(started);
+            started.onExit().thenRun(() -> RUNNING.remove(started));
+            process = started;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
         }
