@@ -26,6 +26,10 @@ final class LoopBackends {
 
     /** The shard owning the key of {@code frame}; the key must be 1..250 bytes. */
     int shardOf(ByteBuf frame) {
+        int only = ring.onlyShard();
+        if (only >= 0) {
+            return only;
+        }
         int length = Mcbp.keyLength(frame);
         frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, length);
         return ring.shardOf(keyScratch, 0, length);

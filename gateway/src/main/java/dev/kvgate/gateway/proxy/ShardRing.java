@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class ShardRing {
     private static final Logger log = LoggerFactory.getLogger(ShardRing.class);
 
-    private record Ring(ShardLocator locator, int[] toShard) {
+    /** @param only the shard index when exactly one shard is in service, else -1 */
+    private record Ring(ShardLocator locator, int[] toShard, int only) {
     }
 
     private final HashPreset preset;
@@ -41,6 +42,14 @@ public final class ShardRing {
         this.failures = new AtomicIntegerArray(names.size());
         this.ejected = new AtomicIntegerArray(names.size());
         rebuild();
+    }
+
+    /**
+     * The shard every key goes to when only one is in service, else -1: the caller then needs no
+     * key bytes and no hash.
+     */
+    public int onlyShard() {
+        return ring.only;
     }
 
     /** Index of the in-service shard owning the key. */
@@ -113,6 +122,6 @@ public final class ShardRing {
                 live.add(names.get(i));
             }
         }
-        ring = new Ring(Locators.create(preset, live), toShard);
+        ring = new Ring(Locators.create(preset, live), toShard, live.size() == 1 ? toShard[0] : -1);
     }
 }
