@@ -396,7 +396,32 @@ public final class Settings {
                 atLeast(l, "max-in-flight", 1, "kvgate.limits.max-in-flight"),
                 atLeast(l, "frames-per-read", 1, "kvgate.limits.frames-per-read"),
                 atLeast(l, "max-connections", 1, "kvgate.limits.max-connections"),
-                atLeast(l, "max-connections-per-ip", 1, "kvgate.limits.max-connections-per-ip"));
+                atLeast(l, "max-connections-per-ip", 1, "kvgate.limits.max-connections-per-ip"),
+                positive(l, "frame-read-timeout", "kvgate.limits.frame-read-timeout"),
+                opcodes(l, "pass-through-opcodes", "kvgate.limits.pass-through-opcodes"));
+    }
+
+    /** A list of opcodes, each a number (160) or a hex string ("0xa0"), 0 to 255, no repeats. */
+    private static List<Integer> opcodes(Config c, String key, String path) {
+        List<Integer> out = new ArrayList<>();
+        List<Object> raw = c.getList(key).unwrapped();
+        for (int i = 0; i < raw.size(); i++) {
+            Object v = raw.get(i);
+            int code;
+            try {
+                code = v instanceof Number n && n.doubleValue() == n.intValue() ? n.intValue() : Integer.decode(v.toString().trim());
+            } catch (NumberFormatException e) {
+                throw new SettingsException(path + "[" + i + "]", "\"" + v + "\" is not an opcode (0 to 255, or hex such as 0xa0)");
+            }
+            if (code < 0 || code > 255) {
+                throw new SettingsException(path + "[" + i + "]", "opcode " + v + " is not between 0 and 255");
+            }
+            if (out.contains(code)) {
+                throw new SettingsException(path + "[" + i + "]", "opcode " + v + " is listed twice");
+            }
+            out.add(code);
+        }
+        return out;
     }
 
     /** An entry of a list of objects must have these keys; the error names the entry's index. */

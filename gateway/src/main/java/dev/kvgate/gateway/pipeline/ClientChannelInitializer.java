@@ -3,6 +3,7 @@ package dev.kvgate.gateway.pipeline;
 import dev.kvgate.config.LimitsSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.protocol.FrameDecoder;
+import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.ClientSession;
 import dev.kvgate.gateway.proxy.GatewayStats;
@@ -28,16 +29,18 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final BackendRegistry registry;
     private final GatewayStats stats;
     private final Authenticator auth;
+    private final RequestValidator validator;
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
      *            certificate applies to new connections), {@code null} for a plain listener
      * @param tlsStats handshake counters of the TLS listeners
      * @param auth who may send data commands (auth.mode)
+     * @param validator what each opcode allows (checked before anything is routed)
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
-                                    Authenticator auth) {
+                                    Authenticator auth, RequestValidator validator) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -46,6 +49,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.registry = registry;
         this.stats = stats;
         this.auth = auth;
+        this.validator = validator;
     }
 
     @Override
@@ -64,7 +68,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS))
                 .addLast(HandlerNames.FRAMES,
-                        new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead()))
-                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth));
+                        new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
+                                limits.frameReadTimeout()))
+                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth, validator));
     }
 }

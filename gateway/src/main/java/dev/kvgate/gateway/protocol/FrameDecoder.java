@@ -3,7 +3,10 @@ package dev.kvgate.gateway.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Cuts the byte stream into mcbp frames: 24-byte header plus the body length in bytes 8..11.
@@ -17,6 +20,11 @@ import java.util.List;
  * <p>At most {@code framesPerRead} frames are handed on per read event; the rest stays in the
  * cumulation and is decoded in a task queued behind the other channels' events, so one flooding
  * connection cannot hold the event loop (fair sharing).
+ *
+ * <p>With a frame read timeout, a frame whose first byte arrived longer ago than the timeout and that
+ * is still incomplete ends the stream with a {@link FrameError.Kind#STALLED} error: a peer that sends
+ * half a header (or half a body) and waits cannot hold its connection slot for the idle timeout. Time
+ * while reading is paused (auto-read off: backpressure, backlog) does not count against the peer.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     /** Which side's frames this decoder accepts. */
@@ -28,11 +36,24 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private int framesThisRead;
     private boolean resumeScheduled;
     private boolean bad;
+    /** 0: no frame read timeout. */
+    private final long readTimeoutNanos;
+    /** When the incomplete frame now in the cumulation started arriving; -1 when there is none. */
+    private long partialSinceNanos = -1;
+    /** Frames handed on so far; tells whether a read completed a frame (and so began a new one). */
+    private long framesOut;
+    private ScheduledFuture<?> stallTimer;
 
     public FrameDecoder(Direction direction, int maxFrame, int framesPerRead) {
+        this(direction, maxFrame, framesPerRead, Duration.ZERO);
+    }
+
+    /** @param readTimeout how long a frame may stay incomplete; zero for no limit */
+    public FrameDecoder(Direction direction, int maxFrame, int framesPerRead, Duration readTimeout) {
         this.direction = direction;
         this.maxFrame = maxFrame;
         this.framesPerRead = framesPerRead;
+        this.readTimeoutNanos = readTimeout.toNanos();
     }
 
     @Override
@@ -87,6 +108,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         framesThisRead++;
+        framesOut++;
         // Ownership: one reference, handed to the next handler.
         out.add(in.readRetainedSlice(frameLength));
     }
@@ -95,6 +117,80 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         bad = true;
         in.skipBytes(in.readableBytes());
         out.add(new FrameError(kind, (byte) 0, 0, reason));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        long framesBefore = framesOut;
+        super.channelRead(ctx, msg);
+        if (readTimeoutNanos > 0) {
+            trackPartial(ctx, framesOut != framesBefore);
+        }
+    }
+
+    /** After a read: starts the clock of a frame that began arriving, stops it when none is pending. */
+    private void trackPartial(ChannelHandlerContext ctx, boolean completedOne) {
+        if (bad || !internalBuffer().isReadable()) {
+            partialSinceNanos = -1;
+            return;
+        }
+        if (partialSinceNanos < 0 || completedOne) {
+            partialSinceNanos = ctx.executor().ticker().nanoTime();
+        }
+        if (stallTimer == null) {
+            stallTimer = ctx.executor().schedule(() -> checkStalled(ctx), readTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkStalled(ChannelHandlerContext ctx) {
+        stallTimer = null;
+        if (bad || partialSinceNanos < 0 || ctx.isRemoved() || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = ctx.executor().ticker().nanoTime();
+        ByteBuf in = internalBuffer();
+        if (!in.isReadable()) {
+            partialSinceNanos = -1;
+            return;
+        }
+        if (!ctx.channel().config().isAutoRead() || holdsWholeFrame(in)) {
+            // kvgate stopped reading, or the bytes are a backlog of whole frames: not the peer's delay.
+            partialSinceNanos = now;
+        } else if (now - partialSinceNanos >= readTimeoutNanos) {
+            bad = true;
+            int held = in.readableBytes();
+            in.skipBytes(held);
+            partialSinceNanos = -1;
+            ctx.fireChannelRead(new FrameError(FrameError.Kind.STALLED, (byte) 0, 0, "a frame stayed incomplete for "
+                    + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms (" + held + " bytes of it received)"));
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        stallTimer = ctx.executor().schedule(() -> checkStalled(ctx),
+                partialSinceNanos + readTimeoutNanos - now, TimeUnit.NANOSECONDS);
+    }
+
+    private static boolean holdsWholeFrame(ByteBuf in) {
+        return in.readableBytes() >= Mcbp.HEADER_SIZE
+                && in.readableBytes() - Mcbp.HEADER_SIZE >= in.getUnsignedInt(in.readerIndex() + Mcbp.BODY_LENGTH);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelStallTimer();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelStallTimer();
+    }
+
+    private void cancelStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
+        }
     }
 
     @Override

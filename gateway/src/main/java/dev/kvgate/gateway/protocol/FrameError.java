@@ -11,6 +11,8 @@ public record FrameError(Kind kind, byte opcode, int opaque, String reason) {
         /** A sane header announcing a body beyond the configured maximum: answer 0x03, then close. */
         OVERSIZE,
         /** A header that is not mcbp (bad magic, lengths that contradict each other): close. */
-        MALFORMED
+        MALFORMED,
+        /** A frame left incomplete longer than the frame read timeout (a stalled or slowloris peer): close. */
+        STALLED
     }
 }

@@ -9,6 +9,7 @@ import dev.kvgate.gateway.protocol.FrameError;
 import dev.kvgate.gateway.protocol.Frames;
 import dev.kvgate.gateway.protocol.Mcbp;
 import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.gateway.protocol.Responses;
 import dev.kvgate.gateway.protocol.Status;
 import io.netty.buffer.ByteBuf;
@@ -54,6 +55,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final LimitsSettings limits;
     private final GatewayStats stats;
     private final Authenticator authenticator;
+    private final RequestValidator validator;
     /** This connection's authentication state (auth.mode); used on the event loop only. */
     private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
@@ -70,6 +72,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Frames (and a framing error) read while the client could not take answers; dispatched in order later. */
     private final ArrayDeque<Object> deferred = new ArrayDeque<>();
     private boolean dispatchingDeferred;
+    /**
+     * A SASL exchange whose outcome is not known yet (the password check runs off the loop): the
+     * frames behind it wait, so that they are judged as the connection will then be, as memcached does.
+     */
+    private boolean authPending;
     /** Features negotiated with HELLO. */
     private boolean xerror;
     private boolean unordered;
@@ -79,10 +86,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final long LINGER_MILLIS = 2000;
 
     public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats, Authenticator auth) {
+        this(registry, limits, stats, auth, RequestValidator.STRICT);
+    }
+
+    public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats, Authenticator auth,
+                         RequestValidator validator) {
         this.registry = registry;
         this.limits = limits;
         this.stats = stats;
         this.authenticator = auth;
+        this.validator = validator;
     }
 
     ByteBufAllocator alloc() {
@@ -139,7 +152,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private boolean canDispatch() {
-        return channel.isWritable() && queue.size() < limits.maxInFlight();
+        return !authPending && channel.isWritable() && queue.size() < limits.maxInFlight();
     }
 
     private void dispatchDeferred() {
@@ -165,9 +178,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             answerLocally(frame, Status.AUTH_ERROR);
             return;
         }
+        switch (validator.check(frame)) {
+            case UNKNOWN -> {
+                answerLocally(frame, Status.UNKNOWN_COMMAND);
+                return;
+            }
+            case INVALID -> {
+                // Never forwarded: memcached would close the shared backend connection over it.
+                stats.invalidRequests.increment();
+                answerLocally(frame, Status.INVALID_ARGUMENTS);
+                return;
+            }
+            default -> {
+            }
+        }
         Opcode op = Opcode.of(code);
         if (op == null) {
-            answerLocally(frame, Status.UNKNOWN_COMMAND);
+            passThrough(frame);
             return;
         }
         switch (op.route()) {
@@ -198,12 +225,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void forward(ByteBuf frame, Opcode op) {
-        int keyLength = Mcbp.keyLength(frame);
-        if (keyLength == 0 || keyLength > Mcbp.MAX_KEY_LENGTH) {
-            answerLocally(frame, Status.INVALID_ARGUMENTS);
-            return;
-        }
         Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), false);
+        int shard = backends.shardOf(frame);
+        backends.backend(shard).send(classic(frame), slot);
+    }
+
+    /**
+     * An opcode kvgate does not know, forwarded to its key's shard because the operator listed it.
+     * Taken as quiet: whether the shard answers or stays silent, the backend's in-flight table stays
+     * in step (a later answer settles a silent one), and the client gets exactly what the shard sent.
+     */
+    private void passThrough(ByteBuf frame) {
+        Slot slot = newSlot(Mcbp.opcode(frame), Mcbp.opaque(frame), true, false);
         int shard = backends.shardOf(frame);
         backends.backend(shard).send(classic(frame), slot);
     }
@@ -247,17 +280,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (op == Opcode.SASL_LIST_MECHS || op == Opcode.SASL_AUTH || op == Opcode.SASL_STEP) {
             // Ownership of the frame passes to the authenticator; its answer (completed on this
             // event loop, possibly after a password check off the loop) is owned by the slot.
-            auth.handle(frame).thenAccept(slot::settle);
+            // Frames behind it wait for the outcome (canDispatch), then run in order.
+            authPending = true;
+            auth.handle(frame).thenAccept(response -> {
+                authPending = false;
+                slot.settle(response);
+                if (!closed) {
+                    dispatchDeferred();
+                    updateReading();
+                }
+            });
             return;
         }
         ByteBuf response;
         try {
-            boolean bodyless = op == Opcode.NOOP || op == Opcode.VERSION || op == Opcode.QUIT || op == Opcode.QUITQ;
-            if (bodyless && Mcbp.bodyLength(frame) != 0) {
-                // As memcached: these take no extras, key or value.
-                slot.settle(error(op.code(), Status.INVALID_ARGUMENTS, opaque));
-                return;
-            }
             response = switch (op) {
                 case NOOP -> Responses.empty(alloc, op.code(), opaque, 0);
                 case VERSION -> Responses.simple(alloc, op.code(), Status.SUCCESS, opaque, 0, VERSION_BYTES);
@@ -394,6 +430,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         m.put("curr_connections", Long.toString(stats.currentConnections()));
         m.put("total_connections", Long.toString(stats.totalConnections()));
         m.put("kvgate_requests", Long.toString(stats.requests.sum()));
+        m.put("kvgate_invalid_requests", Long.toString(stats.invalidRequests.sum()));
         m.put("kvgate_shards", Integer.toString(registry.shardCount()));
         return m;
     }
@@ -405,6 +442,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (error.kind() == FrameError.Kind.OVERSIZE) {
             log.warn("{}: {}; answering 0x03 and closing", channel, error.reason());
             slot.settle(error(error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
+        } else if (error.kind() == FrameError.Kind.STALLED) {
+            log.warn("{}: {}; closing", channel, error.reason());
+            slot.settle(null);
         } else {
             log.warn("{}: malformed frame: {}; closing", channel, error.reason());
             slot.settle(null);

@@ -9,8 +9,14 @@ public final class GatewayStats {
     final LongAdder totalConnections = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder temporaryFailures = new LongAdder();
+    /** Requests answered 0x04 at the edge because their opcode does not allow their shape. */
+    final LongAdder invalidRequests = new LongAdder();
     /** Requests accepted from clients and not yet answered (or dropped with their connection). */
     final LongAdder inFlight = new LongAdder();
+
+    public long invalidRequests() {
+        return invalidRequests.sum();
+    }
 
     public long inFlight() {
         return inFlight.sum();

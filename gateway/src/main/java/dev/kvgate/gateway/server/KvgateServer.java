@@ -3,6 +3,7 @@ package dev.kvgate.gateway.server;
 import dev.kvgate.config.KvgateSettings;
 import dev.kvgate.config.ListenerSettings;
 import dev.kvgate.config.SettingsException;
+import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.config.ShardSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.engine.EngineClock;
@@ -106,6 +107,12 @@ public final class KvgateServer implements AutoCloseable {
             }
         }
 
+        RequestValidator validator;
+        try {
+            validator = new RequestValidator(settings.limits().passThroughOpcodes());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.limits.pass-through-opcodes", e.getMessage());
+        }
         final ReloadingServerTls serverTls = tls;
         TlsStats tlsStats = new TlsStats();
         Transport transport = Transport.best();
@@ -137,7 +144,7 @@ public final class KvgateServer implements AutoCloseable {
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
-                                auth));
+                                auth, validator));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();

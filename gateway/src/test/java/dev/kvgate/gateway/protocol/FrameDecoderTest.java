@@ -177,4 +177,86 @@ class FrameDecoderTest {
         assertFalse(channel.finishAndReleaseAll());
         channel = null;
     }
+
+    private EmbeddedChannel stallChannel(long timeoutMillis) {
+        channel = EmbeddedChannel.builder()
+                .handlers(new FrameDecoder(FrameDecoder.Direction.REQUEST, 1 << 20, 64,
+                        java.time.Duration.ofMillis(timeoutMillis)))
+                .build();
+        channel.freezeTime();
+        return channel;
+    }
+
+    private void advance(long millis) {
+        channel.advanceTimeBy(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+    }
+
+    @Test
+    void aHalfHeaderLeftAloneLongerThanTheReadTimeoutIsStalled() {
+        stallChannel(1000);
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x80}));
+        advance(999);
+        assertNull(channel.readInbound(), "not yet");
+        advance(1);
+        FrameError error = assertInstanceOf(FrameError.class, channel.readInbound());
+        assertEquals(FrameError.Kind.STALLED, error.kind());
+        assertTrue(error.reason().contains("1 bytes"), error.reason());
+        // Whatever comes later is discarded: the stream cannot be trusted to be in step.
+        channel.writeInbound(Unpooled.wrappedBuffer(stream(GET_FOO)));
+        assertNull(channel.readInbound());
+    }
+
+    @Test
+    void aBodyThatStopsHalfwayIsStalledCountingFromItsFirstByte() {
+        stallChannel(1000);
+        byte[] set = stream(SET_K);
+        channel.writeInbound(Unpooled.wrappedBuffer(set, 0, 10));
+        advance(600);
+        // Progress does not restart the clock: a slow dribble is still one frame taking too long.
+        channel.writeInbound(Unpooled.wrappedBuffer(set, 10, 20));
+        advance(399);
+        assertNull(channel.readInbound());
+        advance(1);
+        assertEquals(FrameError.Kind.STALLED, assertInstanceOf(FrameError.class, channel.readInbound()).kind());
+    }
+
+    @Test
+    void eachFrameGetsItsOwnTimeAndACompleteStreamIsNeverStalled() {
+        stallChannel(1000);
+        byte[] get = stream(GET_FOO);
+        for (int i = 0; i < 5; i++) {
+            // Every frame completes within the timeout, though together they take five times as long.
+            channel.writeInbound(Unpooled.wrappedBuffer(get, 0, 5));
+            advance(900);
+            channel.writeInbound(Unpooled.wrappedBuffer(get, 5, get.length - 5));
+            assertEquals(GET_FOO.replace(" ", ""), drainFrames().get(0));
+        }
+        advance(10_000);
+        assertNull(channel.readInbound(), "nothing pending, nothing stalled");
+    }
+
+    @Test
+    void timeWhileReadingIsPausedDoesNotCount() {
+        stallChannel(1000);
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, 0x00}));
+        channel.config().setAutoRead(false);
+        advance(5000);
+        assertNull(channel.readInbound(), "kvgate stopped reading: the peer is not late");
+        channel.config().setAutoRead(true);
+        advance(999);
+        assertNull(channel.readInbound());
+        advance(1000);
+        assertEquals(FrameError.Kind.STALLED, assertInstanceOf(FrameError.class, channel.readInbound()).kind());
+    }
+
+    @Test
+    void noTimeoutMeansAHalfFrameWaits() {
+        channel = EmbeddedChannel.builder()
+                .handlers(new FrameDecoder(FrameDecoder.Direction.REQUEST, 1 << 20, 64)).build();
+        channel.freezeTime();
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x80}));
+        advance(3_600_000);
+        assertNull(channel.readInbound());
+    }
 }
