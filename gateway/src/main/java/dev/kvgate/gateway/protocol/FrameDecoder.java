@@ -62,20 +62,26 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (in.readableBytes() < Mcbp.HEADER_SIZE) {
-            return;
-        }
-        if (framesThisRead >= framesPerRead) {
-            scheduleResume(ctx);
+        if (!in.isReadable()) {
             return;
         }
         int base = in.readerIndex();
         byte magic = in.getByte(base + Mcbp.MAGIC);
         boolean expected = direction == Direction.REQUEST ? Magic.isRequest(magic) : Magic.isResponse(magic);
         if (!expected) {
+            // Judged on the first byte: a text client's "version\r\n" is shorter than a header and
+            // would otherwise wait for bytes that never come.
             fail(in, out, FrameError.Kind.MALFORMED, String.format("bad magic 0x%02x for a %s%s",
                     magic & 0xff, direction == Direction.REQUEST ? "request" : "response",
-                    magic == 0x16 ? " (a TLS handshake sent to a plain listener?)" : ""));
+                    magic == 0x16 ? " (a TLS handshake sent to a plain listener?)"
+                            : magic >= 0x20 && magic < 0x7f ? " (a text protocol command?)" : ""));
+            return;
+        }
+        if (in.readableBytes() < Mcbp.HEADER_SIZE) {
+            return;
+        }
+        if (framesThisRead >= framesPerRead) {
+            scheduleResume(ctx);
             return;
         }
         long bodyLength = in.getUnsignedInt(base + Mcbp.BODY_LENGTH);

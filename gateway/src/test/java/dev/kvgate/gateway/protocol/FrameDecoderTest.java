@@ -125,6 +125,14 @@ class FrameDecoderTest {
     }
 
     @Test
+    void aTextCommandShorterThanAHeaderIsJudgedOnItsFirstByte() {
+        channel(1 << 20, 64).writeInbound(Unpooled.wrappedBuffer("version\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        FrameError error = assertInstanceOf(FrameError.class, channel.readInbound());
+        assertEquals(FrameError.Kind.MALFORMED, error.kind());
+        assertTrue(error.reason().contains("bad magic 0x76") && error.reason().contains("text protocol"), error.reason());
+    }
+
+    @Test
     void keyAndExtrasBeyondBodyIsMalformed() {
         // key length 0x10 but body length 3
         channel(1 << 20, 64).writeInbound(Unpooled.wrappedBuffer(
