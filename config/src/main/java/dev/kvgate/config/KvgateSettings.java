@@ -14,7 +14,8 @@ public record KvgateSettings(
         LimitsSettings limits,
         java.time.Duration drainTimeout,
         BackendTlsSettings backendTls,
-        AuthSettings auth) {
+        AuthSettings auth,
+        MemorySettings memory) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);

@@ -156,7 +156,38 @@ public final class Settings {
                 section(c, "limits", Settings::limits),
                 positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"),
                 backendTls(c.getConfig("backend-tls")),
-                auth(c.getConfig("auth")));
+                auth(c.getConfig("auth")),
+                section(c, "memory", Settings::memory));
+    }
+
+    private static MemorySettings memory(Config m) {
+        java.util.OptionalLong budget = java.util.OptionalLong.empty();
+        if (!"auto".equals(m.getValue("budget").unwrapped())) {
+            long bytes = m.getBytes("budget");
+            if (bytes < 1024 * 1024) {
+                throw new SettingsException("kvgate.memory.budget", "must be auto or at least 1MiB, was " + bytes);
+            }
+            budget = java.util.OptionalLong.of(bytes);
+        }
+        double share = fraction(m, "share", "kvgate.memory.share");
+        double high = fraction(m, "high-water", "kvgate.memory.high-water");
+        double low = fraction(m, "low-water", "kvgate.memory.low-water");
+        if (low >= high) {
+            throw new SettingsException("kvgate.memory.low-water", "must be below high-water (" + high + "), was " + low);
+        }
+        long large = m.getBytes("large-frame");
+        if (large < 4096 || large > 64L * 1024 * 1024) {
+            throw new SettingsException("kvgate.memory.large-frame", "must be between 4KiB and 64MiB, was " + large);
+        }
+        return new MemorySettings(budget, share, high, low, (int) large);
+    }
+
+    private static double fraction(Config c, String key, String path) {
+        double v = c.getDouble(key);
+        if (!(v > 0 && v <= 1)) {
+            throw new SettingsException(path, "must be a fraction in (0, 1], was " + v);
+        }
+        return v;
     }
 
     private static List<ListenerSettings> listeners(Config c) {

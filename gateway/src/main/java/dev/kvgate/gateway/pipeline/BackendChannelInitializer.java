@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.pipeline;
 
+import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -13,15 +14,20 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     private final String host;
     private final int port;
     private final int maxResponseFrame;
+    private final MemoryBudget budget;
     private final Supplier<ChannelHandler> backend;
 
-    /** @param ssl client context for a shard served over TLS (memcached -Z), {@code null} for plain */
+    /**
+     * @param ssl    client context for a shard served over TLS (memcached -Z), {@code null} for plain
+     * @param budget large responses are gathered against it (forced: they answer admitted requests)
+     */
     public BackendChannelInitializer(SslContext ssl, String host, int port, int maxResponseFrame,
-                                     Supplier<ChannelHandler> backend) {
+                                     MemoryBudget budget, Supplier<ChannelHandler> backend) {
         this.ssl = ssl;
         this.host = host;
         this.port = port;
         this.maxResponseFrame = maxResponseFrame;
+        this.budget = budget;
         this.backend = backend;
     }
 
@@ -34,7 +40,8 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         }
         ch.pipeline()
                 .addLast(HandlerNames.FRAMES,
-                        new FrameDecoder(FrameDecoder.Direction.RESPONSE, maxResponseFrame, Integer.MAX_VALUE))
+                        new FrameDecoder(FrameDecoder.Direction.RESPONSE, maxResponseFrame, Integer.MAX_VALUE,
+                                java.time.Duration.ZERO, budget))
                 .addLast(HandlerNames.BACKEND, backend.get());
     }
 }

@@ -2,6 +2,7 @@ package dev.kvgate.gateway.pipeline;
 
 import dev.kvgate.config.LimitsSettings;
 import dev.kvgate.gateway.auth.Authenticator;
+import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.gateway.proxy.BackendRegistry;
@@ -30,6 +31,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final GatewayStats stats;
     private final Authenticator auth;
     private final RequestValidator validator;
+    private final MemoryBudget budget;
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
@@ -37,10 +39,11 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * @param tlsStats handshake counters of the TLS listeners
      * @param auth who may send data commands (auth.mode)
      * @param validator what each opcode allows (checked before anything is routed)
+     * @param budget    large requests are gathered against it
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
-                                    Authenticator auth, RequestValidator validator) {
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -50,6 +53,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.stats = stats;
         this.auth = auth;
         this.validator = validator;
+        this.budget = budget;
     }
 
     @Override
@@ -69,7 +73,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                         TimeUnit.MILLISECONDS))
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
-                                limits.frameReadTimeout()))
-                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth, validator));
+                                limits.frameReadTimeout(), budget))
+                .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth, validator, budget));
     }
 }

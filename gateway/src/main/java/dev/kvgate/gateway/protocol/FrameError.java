@@ -13,6 +13,11 @@ public record FrameError(Kind kind, byte opcode, int opaque, String reason) {
         /** A header that is not mcbp (bad magic, lengths that contradict each other): close. */
         MALFORMED,
         /** A frame left incomplete longer than the frame read timeout (a stalled or slowloris peer): close. */
-        STALLED
+        STALLED,
+        /**
+         * A request larger than the whole memory budget: answer 0x03 (too large); its body is skipped
+         * as it arrives and the connection goes on.
+         */
+        OVER_BUDGET
     }
 }

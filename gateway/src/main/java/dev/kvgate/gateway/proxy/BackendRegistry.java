@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.BackendSettings;
+import dev.kvgate.gateway.memory.MemoryBudget;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -36,7 +37,7 @@ public final class BackendRegistry implements AutoCloseable {
      */
     public static BackendRegistry start(EventLoopGroup workers, Class<? extends Channel> socketType,
                                         List<ShardTarget> shards, ShardRing ring, BackendSettings settings,
-                                        int maxResponseFrame) throws InterruptedException {
+                                        int maxResponseFrame, MemoryBudget budget) throws InterruptedException {
         Map<EventExecutor, LoopBackends> byLoop = new IdentityHashMap<>();
         List<ChannelFuture> attempts = new ArrayList<>();
         for (EventExecutor executor : workers) {
@@ -52,7 +53,7 @@ public final class BackendRegistry implements AutoCloseable {
                                 SocketBackend sb = new SocketBackend(loop, s, ring,
                                         InetSocketAddress.createUnresolved(remote.settings().host(),
                                                 remote.settings().port()),
-                                        remote.ssl(), socketType, settings, maxResponseFrame);
+                                        remote.ssl(), socketType, settings, maxResponseFrame, budget);
                                 attempts.add(sb.connect());
                                 conns[c] = sb;
                             }

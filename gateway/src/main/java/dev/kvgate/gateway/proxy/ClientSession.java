@@ -3,6 +3,7 @@ package dev.kvgate.gateway.proxy;
 import dev.kvgate.config.LimitsSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.auth.ConnectionAuth;
+import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.Feature;
 import dev.kvgate.gateway.protocol.FrameDecoder;
 import dev.kvgate.gateway.protocol.FrameError;
@@ -56,6 +57,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final GatewayStats stats;
     private final Authenticator authenticator;
     private final RequestValidator validator;
+    private final MemoryBudget budget;
+    /** This connection's decoder, asked whether it is gathering a large frame (null in unit tests without one). */
+    private FrameDecoder decoder;
+    /** The decoder waits for room in the memory budget for a large request. */
+    private boolean memoryWait;
+    /** Paused by budget pressure and queued to be told when it ends. */
+    private boolean awaitingRelief;
+    private final Runnable reliefTask = this::relief;
     /** This connection's authentication state (auth.mode); used on the event loop only. */
     private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
@@ -86,16 +95,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final long LINGER_MILLIS = 2000;
 
     public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats, Authenticator auth) {
-        this(registry, limits, stats, auth, RequestValidator.STRICT);
+        this(registry, limits, stats, auth, RequestValidator.STRICT, MemoryBudget.unlimited(64 * 1024));
     }
 
     public ClientSession(BackendRegistry registry, LimitsSettings limits, GatewayStats stats, Authenticator auth,
-                         RequestValidator validator) {
+                         RequestValidator validator, MemoryBudget budget) {
         this.registry = registry;
         this.limits = limits;
         this.stats = stats;
         this.authenticator = auth;
         this.validator = validator;
+        this.budget = budget;
     }
 
     ByteBufAllocator alloc() {
@@ -112,6 +122,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         alloc = ctx.alloc();
         backends = registry.forLoop(ctx.executor());
         auth = authenticator.newConnection(channel);
+        decoder = ctx.pipeline().get(FrameDecoder.class);
     }
 
     @Override
@@ -436,6 +447,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void framingError(FrameError error) {
+        if (error.kind() == FrameError.Kind.OVER_BUDGET) {
+            // The decoder skips the body: the stream stays in step and the connection goes on.
+            log.info("{}: {}; answering 0x03", channel, error.reason());
+            Slot slot = newSlot(error.opcode(), error.opaque(), false, false);
+            slot.settle(error(error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
+            return;
+        }
         ending = true;
         Slot slot = newSlot(error.opcode(), error.opaque(), false, true);
         slot.closeAfter = true;
@@ -545,10 +563,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         channel.flush();
     }
 
+    private void relief() {
+        awaitingRelief = false;
+        if (!closed) {
+            updateReading();
+        }
+    }
+
     /** Reads while the client can take answers, its backlog is bounded and the decoder has caught up. */
     private void updateReading() {
         // While lingering, read on: the decoder discards, and the client's close ends it sooner.
-        boolean want = !closed && (lingering || (!decoderBacklog && deferred.isEmpty() && channel.isWritable()
+        // Budget pressure stops new requests, except on a connection in the middle of a large frame:
+        // its reservation comes back only once the frame is complete and forwarded.
+        boolean pressured = budget.underPressure() && (decoder == null || !decoder.isGathering());
+        if (pressured && !closed && !lingering && !awaitingRelief) {
+            awaitingRelief = true;
+            budget.countPause();
+            budget.await(channel.eventLoop(), 0, reliefTask);
+        }
+        boolean want = !closed && (lingering || (!decoderBacklog && !memoryWait && !pressured && deferred.isEmpty()
+                && channel.isWritable()
                 && queue.size() < limits.maxInFlight()));
         if (channel.config().isAutoRead() != want) {
             channel.config().setAutoRead(want);
@@ -569,6 +603,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             updateReading();
         } else if (evt == FrameDecoder.Backlog.RESUME) {
             decoderBacklog = false;
+            updateReading();
+        } else if (evt == FrameDecoder.Memory.PAUSE) {
+            memoryWait = true;
+            updateReading();
+        } else if (evt == FrameDecoder.Memory.RESUME) {
+            memoryWait = false;
             updateReading();
         } else if (evt instanceof IdleStateEvent) {
             // A connection waiting for its answers is not idle, however long a shard takes.

@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.BackendSettings;
+import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.pipeline.BackendChannelInitializer;
 import dev.kvgate.gateway.protocol.Status;
 import io.netty.bootstrap.Bootstrap;
@@ -43,7 +44,8 @@ final class SocketBackend extends Backend {
     private boolean aborting;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
-                  Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
+                  Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame,
+                  MemoryBudget budget) {
         super(loop, shardIndex, ring, PooledByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                 settings.maxInFlight());
         this.address = address;
@@ -57,7 +59,7 @@ final class SocketBackend extends Backend {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
-                        maxResponseFrame, Inbound::new));
+                        maxResponseFrame, budget, Inbound::new));
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */

@@ -2,7 +2,10 @@ package dev.kvgate.gateway.server;
 
 import dev.kvgate.config.KvgateSettings;
 import dev.kvgate.config.ListenerSettings;
+import dev.kvgate.config.MemorySettings;
 import dev.kvgate.config.SettingsException;
+import dev.kvgate.gateway.memory.MemoryBudget;
+import io.netty.util.internal.PlatformDependent;
 import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.config.ShardSettings;
 import dev.kvgate.gateway.auth.Authenticator;
@@ -113,6 +116,7 @@ public final class KvgateServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new SettingsException("kvgate.limits.pass-through-opcodes", e.getMessage());
         }
+        MemoryBudget budget = budget(settings.memory());
         final ReloadingServerTls serverTls = tls;
         TlsStats tlsStats = new TlsStats();
         Transport transport = Transport.best();
@@ -128,7 +132,7 @@ public final class KvgateServer implements AutoCloseable {
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
             backends = BackendRegistry.start(workers, transport.socketChannel(), targets, ring,
-                    settings.backend(), maxResponse);
+                    settings.backend(), maxResponse, budget);
             for (ListenerSettings l : settings.listeners()) {
                 ServerBootstrap b = new ServerBootstrap()
                         .group(acceptors, workers)
@@ -144,7 +148,7 @@ public final class KvgateServer implements AutoCloseable {
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
-                                auth, validator));
+                                auth, validator, budget));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
@@ -214,6 +218,20 @@ public final class KvgateServer implements AutoCloseable {
 
     public int port(String listener) {
         return address(listener).getPort();
+    }
+
+    /**
+     * The budget for large frames: configured bytes, or a share of the direct-memory limit as Netty
+     * reads it (-XX:MaxDirectMemorySize, else the heap's maximum).
+     */
+    static MemoryBudget budget(MemorySettings m) {
+        long limit = m.budget().orElse((long) (PlatformDependent.maxDirectMemory() * m.share()));
+        limit = Math.max(limit, 1024 * 1024);
+        MemoryBudget budget = new MemoryBudget(limit, (long) (limit * m.highWater()), (long) (limit * m.lowWater()),
+                m.largeFrame());
+        log.info("memory budget for large frames: {} MiB (direct-memory limit {} MiB); frames of {} KiB and more are"
+                + " gathered against it", limit >> 20, PlatformDependent.maxDirectMemory() >> 20, m.largeFrame() >> 10);
+        return budget;
     }
 
     public GatewayStats stats() {

@@ -135,7 +135,11 @@ class OpaqueRewriteTest {
 
     @Test
     void aQuietTailGetsANoopBarrierWhoseAnswerGoesNowhere() {
-        channel.writeInbound(request(Opcode.SETQ, "k", 0x77));
+        // A SETQ as memcached takes it: 8 bytes of extras (flags, expiration), key, value.
+        ByteBuf setq = Unpooled.directBuffer(Mcbp.HEADER_SIZE + 8 + 1 + 1);
+        setq.writeByte(0x80).writeByte(Opcode.SETQ.code()).writeShort(1).writeByte(8).writeByte(0).writeShort(0)
+                .writeInt(10).writeInt(0x77).writeLong(0).writeLong(0).writeByte('k').writeByte('v');
+        channel.writeInbound(setq);
         channel.runPendingTasks(); // the batch's flush
         assertEquals(2, backend.wire.size(), "SETQ, then kvgate's NOOP");
         assertEquals(Opcode.NOOP.code(), Mcbp.opcode(backend.wire.get(1)));
