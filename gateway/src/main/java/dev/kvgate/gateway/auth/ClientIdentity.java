@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.auth;
 
+import dev.kvgate.gateway.log.LogSafe;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
@@ -38,6 +39,11 @@ public record ClientIdentity(
     private static final int SAN_DNS = 2;
     private static final int SAN_URI = 6;
     private static final int SAN_IP = 7;
+    /** Room for a real DN; what a CA signs is still the client's choice. */
+    private static final int SUBJECT_MAX = 256;
+    private static final int SAN_MAX = 128;
+    /** A certificate may carry thousands of SANs; a log line names the first few. */
+    private static final int SANS_SHOWN = 8;
 
     public ClientIdentity {
         dnsNames = List.copyOf(dnsNames);
@@ -119,7 +125,10 @@ public record ClientIdentity(
         return out;
     }
 
-    /** One line for logs: subject and SANs, or that there is no client certificate. */
+    /**
+     * One line for logs: subject and SANs (escaped and cut with {@link LogSafe}, the first
+     * eight SANs), or that there is no client certificate.
+     */
     public String describeClient() {
         if (subject.isEmpty()) {
             return "no client certificate";
@@ -128,7 +137,18 @@ public record ClientIdentity(
         dnsNames.forEach(n -> sans.add("DNS:" + n));
         ipAddresses.forEach(n -> sans.add("IP:" + n));
         uris.forEach(n -> sans.add("URI:" + n));
-        return "client " + subject.get() + (sans.isEmpty() ? "" : " " + sans);
+        StringBuilder out = new StringBuilder("client ").append(LogSafe.text(subject.get(), SUBJECT_MAX));
+        if (!sans.isEmpty()) {
+            out.append(" [");
+            for (int i = 0; i < Math.min(sans.size(), SANS_SHOWN); i++) {
+                out.append(i == 0 ? "" : ", ").append(LogSafe.text(sans.get(i), SAN_MAX));
+            }
+            if (sans.size() > SANS_SHOWN) {
+                out.append(", ...(+").append(sans.size() - SANS_SHOWN).append(" more)");
+            }
+            out.append(']');
+        }
+        return out.toString();
     }
 
     private static Optional<String> commonName(String subject) {

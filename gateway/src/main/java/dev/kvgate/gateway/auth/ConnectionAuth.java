@@ -1,5 +1,7 @@
 package dev.kvgate.gateway.auth;
 
+import dev.kvgate.gateway.log.LogSafe;
+import dev.kvgate.gateway.log.PeerWarnings;
 import dev.kvgate.gateway.protocol.Mcbp;
 import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.gateway.protocol.Responses;
@@ -19,11 +21,17 @@ import org.slf4j.LoggerFactory;
  * The authentication state of one client connection. Used on the connection's event loop only:
  * {@link #authenticated()} before routing a data command (0x20 when false), {@link #handle(ByteBuf)} for
  * SASL_LIST_MECHS, SASL_AUTH and SASL_STEP.
+ *
+ * <p>Names the client sent reach the log through {@link LogSafe}; refusals and failures, which a client
+ * can repeat without knowing a password, through the server's {@link PeerWarnings}.
  */
 public final class ConnectionAuth {
     private static final Logger log = LoggerFactory.getLogger(ConnectionAuth.class);
     private static final String PLAIN = "PLAIN";
     private static final byte[] AUTHENTICATED = "Authenticated".getBytes(StandardCharsets.US_ASCII);
+    /** Real mechanism names are at most 20 characters (RFC 4422). */
+    private static final int MECHANISM_MAX = 32;
+    private static final int CERTIFICATE_NAME_MAX = 128;
 
     private final Authenticator auth;
     private final Channel channel;
@@ -55,12 +63,14 @@ public final class ConnectionAuth {
                     String mapped = auth.certificateUsers.get(name);
                     if (mapped != null) {
                         user = mapped;
-                        log.info("{} authenticated as {} by client certificate ({})", channel, mapped, name);
+                        log.info("{} authenticated as {} by client certificate ({})", channel, mapped,
+                                LogSafe.text(name, CERTIFICATE_NAME_MAX));
                         return true;
                     }
                 }
-                log.info("{} client certificate ({}) maps to no user in kvgate.auth.certificate-users",
-                        channel, identity.get().describeClient());
+                PeerWarnings.of(channel).info(log, channel,
+                        "{} client certificate ({}) maps to no user in kvgate.auth.certificate-users", channel,
+                        identity.get().describeClient());
             }
         }
         return false;
@@ -86,14 +96,13 @@ public final class ConnectionAuth {
     public CompletableFuture<ByteBuf> handle(ByteBuf frame) {
         byte opcode;
         int opaque;
-        String mechanism;
+        byte[] mechanism;
         byte[] payload;
         try {
             opcode = Mcbp.opcode(frame);
             opaque = Mcbp.opaque(frame);
-            byte[] key = new byte[Mcbp.keyLength(frame)];
-            frame.getBytes(Mcbp.keyIndex(frame), key);
-            mechanism = new String(key, StandardCharsets.US_ASCII);
+            mechanism = new byte[Mcbp.keyLength(frame)];
+            frame.getBytes(Mcbp.keyIndex(frame), mechanism);
             payload = new byte[Mcbp.valueLength(frame)];
             frame.getBytes(Mcbp.valueIndex(frame), payload);
         } finally {
@@ -113,8 +122,9 @@ public final class ConnectionAuth {
         if (opcode != Opcode.SASL_AUTH.code()) {
             return done(Responses.error(channel.alloc(), opcode, Status.INVALID_ARGUMENTS, opaque));
         }
-        if (!PLAIN.equals(mechanism) || !mechanisms().contains(PLAIN)) {
-            log.info("{} SASL {} refused: {}", channel, mechanism, mechanisms().isEmpty()
+        if (!PLAIN.equals(new String(mechanism, StandardCharsets.US_ASCII)) || !mechanisms().contains(PLAIN)) {
+            PeerWarnings.of(channel).info(log, channel, "{} SASL {} refused: {}", channel,
+                    LogSafe.bytes(mechanism, MECHANISM_MAX), mechanisms().isEmpty()
                     ? (auth.settings.saslEnabled() ? "PLAIN on a plain listener (kvgate.auth.allow-plain-on-plaintext = false)"
                     : "SASL is not enabled (kvgate.auth.mode = " + auth.settings.mode().name().toLowerCase() + ")")
                     : "unsupported mechanism");
@@ -146,16 +156,20 @@ public final class ConnectionAuth {
             }, auth.verifier);
         } catch (RejectedExecutionException e) {
             Arrays.fill(password, '\0');
-            log.warn("{} SASL PLAIN for {}: too many password checks queued; answering busy", channel, name);
+            PeerWarnings.of(channel).warn(log, channel,
+                    "{} SASL PLAIN for {}: too many password checks queued; answering busy", channel,
+                    LogSafe.text(name));
             return done(Responses.error(channel.alloc(), opcode, Status.BUSY, opaque));
         }
         return verified.handleAsync((ok, failure) -> {
             if (ok != null && ok) {
                 user = name;
-                log.info("{} authenticated as {} by SASL PLAIN", channel, name);
+                // Not rate-limited: it takes a valid password, and each one costs a PBKDF2 derivation.
+                log.info("{} authenticated as {} by SASL PLAIN", channel, LogSafe.text(name));
                 return Responses.simple(channel.alloc(), opcode, Status.SUCCESS, opaque, 0, AUTHENTICATED);
             }
-            log.info("{} SASL PLAIN authentication failed for user {}", channel, name);
+            PeerWarnings.of(channel).info(log, channel, "{} SASL PLAIN authentication failed for user {}", channel,
+                    LogSafe.text(name));
             return Responses.error(channel.alloc(), opcode, Status.AUTH_ERROR, opaque);
         }, channel.eventLoop());
     }

@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.pipeline;
 
+import dev.kvgate.gateway.log.PeerWarnings;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * error (a record failing its integrity check, a fatal alert) or the peer closing without close_notify
  * (a crashed client, a middlebox reset, an abrupt close mid-record). The engines differ in how they
  * surface a bad record (the JDK's throws, BoringSSL's closes with a failed close event): both end here.
+ * The line goes through the server's {@link PeerWarnings}, since a peer can end connections badly on
+ * purpose as fast as it can open them.
  */
 @ChannelHandler.Sharable
 final class TlsCloseHandler extends ChannelInboundHandlerAdapter {
@@ -35,7 +38,8 @@ final class TlsCloseHandler extends ChannelInboundHandlerAdapter {
         if (root instanceof SSLException) {
             if (ctx.channel().attr(REPORTED).setIfAbsent(Boolean.TRUE) == null) {
                 stats.tlsErrors.increment();
-                log.info("{} TLS error: {}; closing", ctx.channel(), TlsInfoHandler.reason(root));
+                PeerWarnings.of(ctx.channel()).info(log, ctx.channel(), "{} TLS error: {}; closing", ctx.channel(),
+                        TlsInfoHandler.reason(root));
             }
             ctx.close();
             return;
@@ -52,7 +56,8 @@ final class TlsCloseHandler extends ChannelInboundHandlerAdapter {
                 if (!(close.cause() instanceof ClosedChannelException)) {
                     ctx.channel().attr(REPORTED).set(Boolean.TRUE);
                     stats.tlsErrors.increment();
-                    log.info("{} TLS error: {}; closing", ctx.channel(), TlsInfoHandler.reason(close.cause()));
+                    PeerWarnings.of(ctx.channel()).info(log, ctx.channel(), "{} TLS error: {}; closing",
+                            ctx.channel(), TlsInfoHandler.reason(close.cause()));
                 } else if (tls.engine().isInboundDone()) {
                     // The SslHandler closes the engine's inbound side on EOF only when kvgate had not started
                     // closing itself: a peer that just drops the socket after our close_notify is no news.
@@ -60,8 +65,9 @@ final class TlsCloseHandler extends ChannelInboundHandlerAdapter {
                     stats.truncatedCloses.increment();
                     // BoringSSL also ends here after a record that fails its integrity check: it sends the
                     // alert and closes without raising the error to the pipeline.
-                    log.info("{} TLS connection ended without close_notify (peer closed, possibly mid-record, "
-                            + "or sent a corrupt record)", ctx.channel());
+                    PeerWarnings.of(ctx.channel()).info(log, ctx.channel(), "{} TLS connection ended without "
+                            + "close_notify (peer closed, possibly mid-record, or sent a corrupt record)",
+                            ctx.channel());
                 }
             }
         }

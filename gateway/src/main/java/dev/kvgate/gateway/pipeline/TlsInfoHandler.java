@@ -1,6 +1,8 @@
 package dev.kvgate.gateway.pipeline;
 
 import dev.kvgate.gateway.auth.ClientIdentity;
+import dev.kvgate.gateway.log.LogSafe;
+import dev.kvgate.gateway.log.PeerWarnings;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -22,9 +24,13 @@ import org.slf4j.LoggerFactory;
  * {@link ClientIdentity} on the channel, logs one line (peer, protocol, cipher, client certificate),
  * counts it and removes itself; on failure logs one line saying why and swallows the TLS exceptions
  * that follow it, so a hostile or broken peer costs one log line (the SslHandler closes the channel).
+ * Both lines go through the server's {@link PeerWarnings}: a peer can open connections far faster
+ * than anyone can read their lines. The counters count every handshake.
  */
 public final class TlsInfoHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TlsInfoHandler.class);
+
+    private static final int REASON_MAX = 256;
 
     private final TlsStats stats;
     private boolean failureReported;
@@ -44,8 +50,8 @@ public final class TlsInfoHandler extends ChannelInboundHandlerAdapter {
                 if (identity.certificate().isPresent()) {
                     stats.clientCertificates.increment();
                 }
-                log.info("{} TLS connected: {} {}, {}", ctx.channel(), identity.protocol(), identity.cipher(),
-                        identity.describeClient());
+                PeerWarnings.of(ctx.channel()).info(log, ctx.channel(), "{} TLS connected: {} {}, {}", ctx.channel(),
+                        identity.protocol(), identity.cipher(), identity.describeClient());
                 ctx.pipeline().remove(this);
                 ctx.fireUserEventTriggered(evt);
             } else {
@@ -73,11 +79,19 @@ public final class TlsInfoHandler extends ChannelInboundHandlerAdapter {
         }
         failureReported = true;
         stats.handshakeFailures.increment();
-        log.info("{} TLS handshake failed: {}", ctx.channel(), reason(cause));
+        PeerWarnings.of(ctx.channel()).info(log, ctx.channel(), "{} TLS handshake failed: {}", ctx.channel(),
+                reason(cause));
     }
 
-    /** A reason an operator can act on, without a stack trace. */
+    /**
+     * A reason an operator can act on, without a stack trace, on one line: the messages can quote what
+     * the peer sent (a certificate's names, say).
+     */
     static String reason(Throwable cause) {
+        return LogSafe.text(describe(cause), REASON_MAX);
+    }
+
+    private static String describe(Throwable cause) {
         if (cause instanceof NotSslRecordException) {
             return "not a TLS record (plaintext sent to a TLS listener?)";
         }

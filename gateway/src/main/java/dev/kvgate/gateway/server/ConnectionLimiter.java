@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.server;
 
+import dev.kvgate.gateway.log.PeerWarnings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,25 +17,30 @@ import org.slf4j.LoggerFactory;
 /**
  * Sits on the listening channels and sees each accepted connection before it gets a pipeline:
  * over the global or per-IP limit it is closed at once (no TLS handshake, no buffers), otherwise it
- * is counted until it closes and joined to the group that graceful drain closes.
+ * is counted until it closes and joined to the group that graceful drain closes. Being the one place
+ * that sees every connection of the server, it also hands each one the server's {@link PeerWarnings}.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
-    private static final long LOG_EVERY_NANOS = 1_000_000_000L;
 
     private final int max;
     private final int maxPerIp;
     private final ChannelGroup clients;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
-    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
     private final AtomicLong refused = new AtomicLong();
+    private final PeerWarnings warnings;
 
     ConnectionLimiter(int max, int maxPerIp, ChannelGroup clients) {
+        this(max, maxPerIp, clients, new PeerWarnings());
+    }
+
+    ConnectionLimiter(int max, int maxPerIp, ChannelGroup clients, PeerWarnings warnings) {
         this.max = max;
         this.maxPerIp = maxPerIp;
         this.clients = clients;
+        this.warnings = warnings;
     }
 
     @Override
@@ -60,17 +66,16 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             total.decrementAndGet();
             perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
         });
+        child.attr(PeerWarnings.KEY).set(warnings);
         clients.add(child);
         ctx.fireChannelRead(child);
     }
 
     private void refuse(Channel child, InetAddress ip, String limit) {
         long n = refused.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastLog.get();
-        if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
-            log.warn("refusing connection from {}: {} reached ({} refused so far)", ip.getHostAddress(), limit, n);
-        }
+        // Per peer, so that one address hammering the limit does not hide the others being refused.
+        warnings.warn(log, ip, "refusing connection from {}: {} reached ({} refused so far)", ip.getHostAddress(),
+                limit, n);
         // Not registered yet: close the socket directly, as Netty's own acceptor does on failure.
         child.unsafe().closeForcibly();
     }
