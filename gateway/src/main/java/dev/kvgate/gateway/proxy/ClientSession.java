@@ -3,6 +3,8 @@ package dev.kvgate.gateway.proxy;
 import dev.kvgate.config.LimitsSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.auth.ConnectionAuth;
+import dev.kvgate.gateway.log.LogSafe;
+import dev.kvgate.gateway.log.PeerWarnings;
 import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.Feature;
 import dev.kvgate.gateway.protocol.FrameDecoder;
@@ -449,7 +451,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void framingError(FrameError error) {
         if (error.kind() == FrameError.Kind.OVER_BUDGET) {
             // The decoder skips the body: the stream stays in step and the connection goes on.
-            log.info("{}: {}; answering 0x03", channel, error.reason());
+            PeerWarnings.of(channel).info(log, channel, "{}: {}; answering 0x03", channel, error.reason());
             Slot slot = newSlot(error.opcode(), error.opaque(), false, false);
             slot.settle(error(error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
             return;
@@ -458,13 +460,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         Slot slot = newSlot(error.opcode(), error.opaque(), false, true);
         slot.closeAfter = true;
         if (error.kind() == FrameError.Kind.OVERSIZE) {
-            log.warn("{}: {}; answering 0x03 and closing", channel, error.reason());
+            PeerWarnings.of(channel).warn(log, channel, "{}: {}; answering 0x03 and closing", channel, error.reason());
             slot.settle(error(error.opcode(), Status.VALUE_TOO_LARGE, error.opaque()));
         } else if (error.kind() == FrameError.Kind.STALLED) {
-            log.warn("{}: {}; closing", channel, error.reason());
+            PeerWarnings.of(channel).warn(log, channel, "{}: {}; closing", channel, error.reason());
             slot.settle(null);
         } else {
-            log.warn("{}: malformed frame: {}; closing", channel, error.reason());
+            PeerWarnings.of(channel).warn(log, channel, "{}: malformed frame: {}; closing", channel, error.reason());
             slot.settle(null);
         }
     }
@@ -613,7 +615,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         } else if (evt instanceof IdleStateEvent) {
             // A connection waiting for its answers is not idle, however long a shard takes.
             if (queue.isEmpty() && deferred.isEmpty()) {
-                log.info("{}: idle for {}, closing", channel, limits.idleTimeout());
+                PeerWarnings.of(channel).info(log, channel, "{}: idle for {}, closing", channel, limits.idleTimeout());
                 ctx.close();
             }
         }
@@ -645,13 +647,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof NotSslRecordException) {
-            log.warn("{}: not a TLS record (plaintext on a TLS listener?); closing", channel);
+            PeerWarnings.of(channel).warn(log, channel, "{}: not a TLS record (plaintext on a TLS listener?); closing", channel);
         } else if (root instanceof javax.net.ssl.SSLException) {
-            log.info("{}: TLS error: {}; closing", channel, rootMessage(root));
+            PeerWarnings.of(channel).info(log, channel, "{}: TLS error: {}; closing", channel,
+                    LogSafe.text(rootMessage(root), 256));
         } else if (root instanceof IOException) {
             log.debug("{}: {}", channel, root.toString());
         } else {
-            log.warn("{}: unexpected error; closing", channel, cause);
+            PeerWarnings.of(channel).warn(log, channel, "{}: unexpected error; closing", channel, cause);
         }
         ctx.close();
     }
