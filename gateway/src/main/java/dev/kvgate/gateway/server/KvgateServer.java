@@ -50,6 +50,7 @@ public final class KvgateServer implements AutoCloseable {
     private final List<EngineShard> engines;
     private final Map<String, Channel> listeners;
     private final GatewayStats stats;
+    private final MemoryBudget budget;
     // Set once in start(), before the server is handed out.
     private ChannelGroup clients;
     private Authenticator auth;
@@ -59,13 +60,15 @@ public final class KvgateServer implements AutoCloseable {
     private TlsStats tlsStats;
 
     private KvgateServer(EventLoopGroup acceptors, EventLoopGroup workers, BackendRegistry backends,
-                         List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats) {
+                         List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats,
+                         MemoryBudget budget) {
         this.acceptors = acceptors;
         this.workers = workers;
         this.backends = backends;
         this.engines = engines;
         this.listeners = listeners;
         this.stats = stats;
+        this.budget = budget;
     }
 
     /**
@@ -172,7 +175,7 @@ public final class KvgateServer implements AutoCloseable {
             auth.close();
             throw e;
         }
-        KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats);
+        KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats, budget);
         server.clients = clients;
         server.auth = auth;
         server.drainTimeout = settings.drainTimeout();
@@ -231,6 +234,11 @@ public final class KvgateServer implements AutoCloseable {
                 m.largeFrame());
         log.info("memory budget for large frames: {} MiB (direct-memory limit {} MiB); frames of {} KiB and more are"
                 + " gathered against it", limit >> 20, PlatformDependent.maxDirectMemory() >> 20, m.largeFrame() >> 10);
+        return budget;
+    }
+
+    /** What large frames in flight hold, against what they may. */
+    public MemoryBudget budget() {
         return budget;
     }
 
