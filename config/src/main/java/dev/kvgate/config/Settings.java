@@ -60,7 +60,9 @@ public final class Settings {
 
     private static KvgateSettings from(Config user) {
         ConfigFactory.invalidateCaches();
-        Config reference = ConfigFactory.defaultReference();
+        // Unresolved: the resolved reference has the system properties in it, so a misspelt
+        // -Dkvgate.key would count as known.
+        Config reference = ConfigFactory.defaultReferenceUnresolved().resolve();
         Config config;
         try {
             config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();

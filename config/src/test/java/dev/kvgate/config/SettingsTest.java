@@ -122,6 +122,17 @@ class SettingsTest {
     }
 
     @Test
+    void misspeltSystemPropertiesAreRefused() {
+        System.setProperty("kvgate.backend.request-timout", "1s");
+        try {
+            assertEquals("kvgate.backend.request-timout: unknown setting (see reference.conf for the valid ones)",
+                    problem(""));
+        } finally {
+            System.clearProperty("kvgate.backend.request-timout");
+        }
+    }
+
+    @Test
     void shardListFromIndexedProperties() {
         System.setProperty("kvgate.shards.0", "10.0.0.1:11211");
         System.setProperty("kvgate.shards.1", "10.0.0.2:11211");
