@@ -23,6 +23,8 @@ import java.util.Set;
  */
 public final class Settings {
     private static final String ROOT = "kvgate";
+    /** -Dkvgate.* properties the process reads itself (logback.xml, Transport): not settings. */
+    private static final List<String> PROCESS_PROPERTIES = List.of("kvgate.log", "kvgate.nio");
 
     private Settings() {
     }
@@ -83,17 +85,25 @@ public final class Settings {
         Config reference = ConfigFactory.defaultReferenceUnresolved().resolve();
         Config config;
         try {
-            config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
+            config = overrides().withFallback(user).withFallback(reference).resolve();
         } catch (ConfigException e) {
             throw SettingsException.of(Problems.describe(e, "", null));
         }
         try {
             config.checkValid(reference, ROOT);
-            rejectUnknownKeys(ConfigFactory.defaultOverrides().withFallback(user), reference);
+            rejectUnknownKeys(overrides().withFallback(user), reference);
         } catch (ConfigException e) {
             throw SettingsException.of(Problems.describe(e, "", config));
         }
         return within(config.getConfig(ROOT), ROOT + ".", Settings::read);
+    }
+
+    private static Config overrides() {
+        Config overrides = ConfigFactory.defaultOverrides();
+        for (String path : PROCESS_PROPERTIES) {
+            overrides = overrides.withoutPath(path);
+        }
+        return overrides;
     }
 
     /** The whole effective configuration under {@code kvgate}, for other modules' sections. */

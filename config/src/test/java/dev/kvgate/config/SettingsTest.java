@@ -224,6 +224,18 @@ class SettingsTest {
     }
 
     @Test
+    void propertiesTheProcessReadsItselfAreNotSettings() {
+        System.setProperty("kvgate.log.level", "DEBUG");
+        System.setProperty("kvgate.nio", "true");
+        try {
+            assertEquals(4, Settings.parse("").embedded().shards());
+        } finally {
+            System.clearProperty("kvgate.log.level");
+            System.clearProperty("kvgate.nio");
+        }
+    }
+
+    @Test
     void shardListFromIndexedProperties() {
         System.setProperty("kvgate.shards.0", "10.0.0.1:11211");
         System.setProperty("kvgate.shards.1", "10.0.0.2:11211");
