@@ -6,11 +6,11 @@ import dev.kvgate.config.SettingsException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code java -jar kvgate.jar [-c FILE]} runs the gateway. Settings may also be
- * given as {@code -Dkvgate.key=value}. An invalid configuration exits with status 2 and one line.
+ * given as {@code -Dkvgate.key=value}. An invalid configuration exits with status 2 and one line;
+ * SIGTERM and SIGINT drain and exit 0 (see {@link StopOnSignal}).
  */
 public final class Main {
     static final int OK = 0;
@@ -21,10 +21,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err, true);
-        if (status != OK) {
-            System.exit(status);
-        }
+        // exit() also when OK: a thread nobody stopped (a TLS reloader, a library's) must not keep a
+        // drained gateway alive. After a drain by the shutdown hook the JVM is already exiting with
+        // the signal's status, and this call only waits for it.
+        System.exit(run(args, System.out, System.err, true));
     }
 
     /**
@@ -96,15 +96,13 @@ public final class Main {
             server.close();
             return OK;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "kvgate-shutdown"));
+        StopOnSignal stop = new StopOnSignal(server::close, Runtime.getRuntime()::halt);
+        stop.install();
         try {
-            stopped.await();
+            stop.awaitAndDrain();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stop.drainOnce();
         }
         return OK;
     }
