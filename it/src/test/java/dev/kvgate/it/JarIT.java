@@ -179,6 +179,31 @@ class JarIT {
     }
 
     @Test
+    void versionPrintsTheJarsVersionAndExitsZero(@TempDir Path dir) throws Exception {
+        String manifest;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+            manifest = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
+        }
+        assertTrue(manifest != null && manifest.matches("\\d+\\.\\d+\\.\\d+.*"), "Implementation-Version " + manifest);
+        Process p = start(dir, "--version");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        assertEquals("kvgate " + manifest + "\n", Files.readString(dir.resolve("kvgate.log")));
+    }
+
+    @Test
+    void aTruncatedConfigurationFileExitsWithTwoNamingFileAndLine(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("cut.conf");
+        Files.writeString(conf, "kvgate {\n  shards = [\n");
+        Process p = start(dir, "-c", conf.toString());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue());
+        assertEquals("kvgate: invalid configuration: " + conf
+                + " line 3: expecting a close bracket ']' but reached the end of the file\n",
+                Files.readString(dir.resolve("kvgate.log")));
+    }
+
+    @Test
     void invalidConfigurationExitsWithTwoAndOneLine(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("bad.conf");
         Files.writeString(conf, "kvgate.shards = [\"127.0.0.1:11211\", \"foo\"]\n");
