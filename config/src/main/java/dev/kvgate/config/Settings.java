@@ -23,6 +23,8 @@ import java.util.Set;
  */
 public final class Settings {
     private static final String ROOT = "kvgate";
+    /** -Dkvgate.* properties the process reads itself (logback.xml, Transport): not settings. */
+    private static final List<String> PROCESS_PROPERTIES = List.of("kvgate.log", "kvgate.nio");
 
     private Settings() {
     }
@@ -31,22 +33,31 @@ public final class Settings {
      * Loads the configuration.
      *
      * @param file the user's HOCON file, if any
-     * @throws SettingsException naming the offending path
+     * @throws SettingsException naming the offending path, and for typesafe's own findings (syntax,
+     *     types) the file and line, in one sentence
      */
     public static KvgateSettings load(Optional<Path> file) {
-        Config user = ConfigFactory.empty();
-        if (file.isPresent()) {
-            Path f = file.get();
-            if (!Files.isReadable(f)) {
-                throw new SettingsException(f.toString(), "cannot read configuration file");
-            }
-            try {
-                user = ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-            } catch (ConfigException e) {
-                throw SettingsException.of(oneLine(e));
-            }
+        return from(file.map(Settings::parseFile).orElse(ConfigFactory.empty()));
+    }
+
+    /**
+     * The file's own problems are reported before any merging, by file and line. Typesafe would say
+     * only "FileNotFoundException", so the common reasons are named first.
+     */
+    private static Config parseFile(Path f) {
+        String unreadable = Files.isDirectory(f) ? "is a directory"
+                : Files.notExists(f) ? "no such file"
+                : !Files.isReadable(f) ? "permission denied" : null;
+        if (unreadable != null) {
+            throw new SettingsException(f.toString(), "cannot read configuration file (" + unreadable + ")");
         }
-        return from(user);
+        try {
+            return ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException.IO e) {
+            throw new SettingsException(f.toString(), "cannot read configuration file (" + Problems.ioReason(e) + ")");
+        } catch (ConfigException e) {
+            throw SettingsException.of(Problems.describe(e, "", null));
+        }
     }
 
     /** Settings from HOCON text over the reference (and system properties); for tests and tools. */
@@ -54,28 +65,45 @@ public final class Settings {
         try {
             return from(ConfigFactory.parseString(hocon));
         } catch (ConfigException e) {
-            throw SettingsException.of(oneLine(e));
+            throw SettingsException.of(Problems.describe(e, "", null));
         }
+    }
+
+    /**
+     * The built-in defaults alone: what --help quotes. Unresolved, because typesafe's resolved
+     * reference has the system properties merged in.
+     */
+    public static KvgateSettings reference() {
+        ConfigFactory.invalidateCaches();
+        return within(ConfigFactory.defaultReferenceUnresolved().resolve().getConfig(ROOT), ROOT + ".", Settings::read);
     }
 
     private static KvgateSettings from(Config user) {
         ConfigFactory.invalidateCaches();
-        Config reference = ConfigFactory.defaultReference();
+        // Unresolved: the resolved reference has the system properties in it, so a misspelt
+        // -Dkvgate.key would count as known.
+        Config reference = ConfigFactory.defaultReferenceUnresolved().resolve();
         Config config;
         try {
-            config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
-            config.checkValid(reference, ROOT);
-            rejectUnknownKeys(ConfigFactory.defaultOverrides().withFallback(user), reference);
+            config = overrides().withFallback(user).withFallback(reference).resolve();
         } catch (ConfigException e) {
-            throw SettingsException.of(oneLine(e));
+            throw SettingsException.of(Problems.describe(e, "", null));
         }
         try {
-            return read(config.getConfig(ROOT));
-        } catch (SectionException e) {
-            throw SettingsException.of(e.getMessage());
+            config.checkValid(reference, ROOT);
+            rejectUnknownKeys(overrides().withFallback(user), reference);
         } catch (ConfigException e) {
-            throw SettingsException.of(oneLine(e));
+            throw SettingsException.of(Problems.describe(e, "", config));
         }
+        return within(config.getConfig(ROOT), ROOT + ".", Settings::read);
+    }
+
+    private static Config overrides() {
+        Config overrides = ConfigFactory.defaultOverrides();
+        for (String path : PROCESS_PROPERTIES) {
+            overrides = overrides.withoutPath(path);
+        }
+        return overrides;
     }
 
     /** The whole effective configuration under {@code kvgate}, for other modules' sections. */
@@ -118,25 +146,19 @@ public final class Settings {
     }
 
     /**
-     * Reads one section; typesafe names keys relative to the section, so its messages get the
-     * section's full path put back in ("'max-frame'" -> "'kvgate.limits.max-frame'").
+     * Reads one section; typesafe names keys relative to the config it is asked, so its messages get
+     * the section's full path put back in ("'max-frame'" -> "kvgate.limits.max-frame").
      */
     static <T> T section(Config c, String name, java.util.function.Function<Config, T> reader) {
-        try {
-            return reader.apply(c.getConfig(name));
-        } catch (ConfigException e) {
-            String prefix = ROOT + "." + name + ".";
-            String m = oneLine(e)
-                    .replaceFirst("'([A-Za-z0-9_.\\-]+)'", "'" + java.util.regex.Matcher.quoteReplacement(prefix) + "$1'")
-                    .replaceFirst("^([A-Za-z0-9_.\\-]+) has type",
-                            java.util.regex.Matcher.quoteReplacement(prefix) + "$1 has type");
-            throw new SectionException(m);
-        }
+        return within(c.getConfig(name), ROOT + "." + name + ".", reader);
     }
 
-    private static final class SectionException extends RuntimeException {
-        SectionException(String message) {
-            super(message);
+    /** Reads {@code scope}, whose paths are relative to {@code prefix} (e.g. "kvgate.listeners[1]."). */
+    private static <T> T within(Config scope, String prefix, java.util.function.Function<Config, T> reader) {
+        try {
+            return reader.apply(scope);
+        } catch (ConfigException e) {
+            throw SettingsException.of(Problems.describe(e, prefix, scope));
         }
     }
 
@@ -155,8 +177,8 @@ public final class Settings {
                 section(c, "backend", Settings::backend),
                 section(c, "limits", Settings::limits),
                 positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"),
-                backendTls(c.getConfig("backend-tls")),
-                auth(c.getConfig("auth")),
+                section(c, "backend-tls", Settings::backendTls),
+                section(c, "auth", Settings::auth),
                 section(c, "memory", Settings::memory));
     }
 
@@ -196,24 +218,27 @@ public final class Settings {
         List<? extends Config> list = c.getConfigList("listeners");
         for (int i = 0; i < list.size(); i++) {
             String path = "kvgate.listeners[" + i + "]";
-            Config l = list.get(i);
-            requireKeys(l, path, "name", "port");
-            String name = l.getString("name");
-            if (!names.add(name)) {
-                throw new SettingsException(path + ".name", "duplicate listener name \"" + name + "\"");
-            }
-            int port = l.getInt("port");
-            if (port < 0 || port > 65535) {
-                throw new SettingsException(path + ".port", port + " is not a port (0-65535)");
-            }
-            String host = l.hasPath("host") ? l.getString("host") : "0.0.0.0";
-            boolean tls = l.hasPath("tls") && l.getBoolean("tls");
-            out.add(new ListenerSettings(name, host, port, tls));
+            out.add(within(list.get(i), path + ".", l -> listener(l, path, names)));
         }
         if (out.isEmpty()) {
             throw new SettingsException("kvgate.listeners", "at least one listener is needed");
         }
         return out;
+    }
+
+    private static ListenerSettings listener(Config l, String path, Set<String> names) {
+        requireKeys(l, path, "name", "port");
+        String name = l.getString("name");
+        if (!names.add(name)) {
+            throw new SettingsException(path + ".name", "duplicate listener name \"" + name + "\"");
+        }
+        int port = l.getInt("port");
+        if (port < 0 || port > 65535) {
+            throw new SettingsException(path + ".port", port + " is not a port (0-65535)");
+        }
+        String host = l.hasPath("host") ? l.getString("host") : "0.0.0.0";
+        boolean tls = l.hasPath("tls") && l.getBoolean("tls");
+        return new ListenerSettings(name, host, port, tls);
     }
 
     private static TlsSettings tls(Config t) {
@@ -267,31 +292,20 @@ public final class Settings {
         List<? extends Config> list = a.getConfigList("users");
         for (int i = 0; i < list.size(); i++) {
             String path = "kvgate.auth.users[" + i + "]";
-            Config u = list.get(i);
-            requireKeys(u, path, "name", "password");
-            String name = u.getString("name");
-            if (name.isEmpty() || !names.add(name)) {
-                throw new SettingsException(path + ".name", name.isEmpty() ? "empty" : "duplicate user \"" + name + "\"");
-            }
-            String hash = u.getString("password");
-            String problem = passwordHashProblem(hash);
-            if (problem != null) {
-                // The value is never echoed: it may be a plain-text password pasted by mistake.
-                throw new SettingsException(path + ".password", problem);
-            }
-            users.add(new AuthSettings.User(name, hash));
+            users.add(within(list.get(i), path + ".", u -> user(u, path, names)));
         }
         List<AuthSettings.CertificateUser> certificateUsers = new ArrayList<>();
         List<? extends Config> mapped = a.getConfigList("certificate-users");
         for (int i = 0; i < mapped.size(); i++) {
             String path = "kvgate.auth.certificate-users[" + i + "]";
-            Config m = mapped.get(i);
-            for (String key : List.of("identity", "user")) {
-                if (!m.hasPath(key) || m.getString(key).isEmpty()) {
-                    throw new SettingsException(path + "." + key, "missing");
+            certificateUsers.add(within(mapped.get(i), path + ".", m -> {
+                for (String key : List.of("identity", "user")) {
+                    if (!m.hasPath(key) || m.getString(key).isEmpty()) {
+                        throw new SettingsException(path + "." + key, "missing");
+                    }
                 }
-            }
-            certificateUsers.add(new AuthSettings.CertificateUser(m.getString("identity"), m.getString("user")));
+                return new AuthSettings.CertificateUser(m.getString("identity"), m.getString("user"));
+            }));
         }
         AuthSettings settings = new AuthSettings(mode, a.getBoolean("allow-plain-on-plaintext"), users,
                 certificateUsers);
@@ -304,6 +318,21 @@ public final class Settings {
                     + mode.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs at least one mapping");
         }
         return settings;
+    }
+
+    private static AuthSettings.User user(Config u, String path, Set<String> names) {
+        requireKeys(u, path, "name", "password");
+        String name = u.getString("name");
+        if (name.isEmpty() || !names.add(name)) {
+            throw new SettingsException(path + ".name", name.isEmpty() ? "empty" : "duplicate user \"" + name + "\"");
+        }
+        String hash = u.getString("password");
+        String problem = passwordHashProblem(hash);
+        if (problem != null) {
+            // The value is never echoed: it may be a plain-text password pasted by mistake.
+            throw new SettingsException(path + ".password", problem);
+        }
+        return new AuthSettings.User(name, hash);
     }
 
     /** Why a configured password is not a salted hash kvgate understands; {@code null} when it is. */
@@ -343,8 +372,8 @@ public final class Settings {
                 if (!o.hasPath("address")) {
                     throw new SettingsException(path + ".address", "missing");
                 }
-                address = o.getString("address");
-                tls = o.hasPath("tls") && o.getBoolean("tls");
+                address = within(o, path + ".", e -> e.getString("address"));
+                tls = within(o, path + ".", e -> e.hasPath("tls") && e.getBoolean("tls"));
             } else {
                 throw new SettingsException(path, "expected \"host:port\" or { address = \"host:port\", tls = true }");
             }
@@ -495,17 +524,5 @@ public final class Settings {
             }
             throw new SettingsException(path, "\"" + raw + "\" is not one of " + valid);
         }
-    }
-
-    /** Typesafe's message with its origin moved to the end: "kvgate.x has type ... (app.conf: 3)". */
-    private static String oneLine(ConfigException e) {
-        String message = String.valueOf(e.getMessage());
-        if (e.origin() != null) {
-            String prefix = e.origin().description() + ": ";
-            if (message.startsWith(prefix)) {
-                message = message.substring(prefix.length()) + " (" + e.origin().description() + ")";
-            }
-        }
-        return message.replace('\n', ' ');
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,11 +105,101 @@ class SettingsTest {
         assertEquals(11210, s.listeners().get(0).port(), "the rest from reference.conf");
     }
 
+    private static String fileProblem(Path dir, String hocon) throws Exception {
+        Path f = dir.resolve("kvgate.conf");
+        Files.writeString(f, hocon);
+        return assertThrows(SettingsException.class, () -> Settings.load(Optional.of(f))).getMessage();
+    }
+
     @Test
     void missingFileIsNamed(@TempDir Path dir) {
         Path f = dir.resolve("absent.conf");
         SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(f)));
-        assertEquals(f + ": cannot read configuration file", e.getMessage());
+        assertEquals(f + ": cannot read configuration file (no such file)", e.getMessage());
+        assertEquals(f.toString(), e.path());
+    }
+
+    @Test
+    void aDirectoryIsNotAConfigurationFile(@TempDir Path dir) {
+        SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(dir)));
+        assertEquals(dir + ": cannot read configuration file (is a directory)", e.getMessage());
+    }
+
+    @Test
+    void unreadableFileIsNamed(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("secret.conf");
+        Files.writeString(f, "kvgate.io-threads = 1\n");
+        Files.setPosixFilePermissions(f, java.util.Set.of());
+        assumeFalse(Files.isReadable(f), "root reads any file: nothing to refuse");
+        SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(f)));
+        assertEquals(f + ": cannot read configuration file (permission denied)", e.getMessage());
+    }
+
+    @Test
+    void aTruncatedFileNamesFileLineAndWhatWasExpected(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("kvgate.conf");
+        assertEquals(f + " line 1: expecting a close bracket ']' but reached the end of the file",
+                fileProblem(dir, "kvgate { shards = ["));
+        assertEquals(f + " line 2: expecting a close bracket ']' but reached the end of the file",
+                fileProblem(dir, "kvgate { shards = [\n  \"a:1\""));
+        assertEquals(f + " line 3: expecting a close brace '}' but reached the end of the file",
+                fileProblem(dir, "kvgate {\n  io-threads = 1\n"));
+        assertEquals(f + " line 2: expecting a value but reached the end of the file",
+                fileProblem(dir, "kvgate { limits { max-frame = \n"));
+        assertEquals(f + " line 2: expecting a closing quote '\"' but reached the end of the file",
+                fileProblem(dir, "kvgate {\n  routing.hash = \"ketama"));
+    }
+
+    @Test
+    void otherSyntaxErrorsKeepTypesafesTextWithoutItsQuotingAdvice(@TempDir Path dir) throws Exception {
+        String p = fileProblem(dir, "kvgate {\n  io-threads = 1 }\n}\n");
+        assertEquals(dir.resolve("kvgate.conf") + " line 3: unbalanced close brace '}' with no open brace", p);
+        p = fileProblem(dir, "kvgate {\n  routing.hash = \"ketama\n}\n");
+        assertEquals(dir.resolve("kvgate.conf") + " line 2: expecting a closing quote '\"' before the end of the line", p);
+    }
+
+    @Test
+    void aWrongTypeInAFileNamesFileLinePathAndWhatWasExpected(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("kvgate.conf");
+        assertEquals(f + " line 2: kvgate.io-threads: expecting a number but got \"many\"",
+                fileProblem(dir, "kvgate {\n  io-threads = many\n}\n"));
+        assertEquals(f + " line 2: kvgate.shards: expecting a list but got a string",
+                fileProblem(dir, "kvgate {\n  shards = \"a:1\"\n}\n"));
+        assertEquals(f + " line 1: kvgate.tls: expecting an object but got a number", fileProblem(dir, "kvgate.tls = 3"));
+        assertEquals(f + " line 3: kvgate.backend.connect-timeout: expecting a duration such as 10s but got \"soon\"",
+                fileProblem(dir, "kvgate {\n  backend {\n    connect-timeout = soon\n  }\n}\n"));
+        assertEquals(f + " line 2: kvgate.listeners[1].port: expecting a number but got \"x\"",
+                fileProblem(dir, "kvgate {\n  listeners = [ { name = a, port = 1 }, { name = b, port = x } ]\n}\n"));
+        assertEquals(f + " line 1: kvgate.auth.users[0].name: expecting a string but got an object",
+                fileProblem(dir, "kvgate.auth.users = [ { name { first = a }, password = x } ]"));
+        assertEquals(f + " line 2: kvgate.io-threads: expecting a number but got null",
+                fileProblem(dir, "kvgate {\n  io-threads = null\n}\n"));
+    }
+
+    @Test
+    void ourOwnChecksInAFileKeepTheirMessages(@TempDir Path dir) throws Exception {
+        assertEquals("kvgate.shards[1]: \"foo\" is not host:port",
+                fileProblem(dir, "kvgate.shards = [\"127.0.0.1:11211\", \"foo\"]\n"));
+    }
+
+    @Test
+    void aWrongTypeFromASystemPropertySaysSo() {
+        System.setProperty("kvgate.io-threads", "x");
+        try {
+            assertEquals("system properties: kvgate.io-threads: expecting a number but got \"x\"", problem(""));
+        } finally {
+            System.clearProperty("kvgate.io-threads");
+        }
+    }
+
+    @Test
+    void referenceIgnoresOverrides() {
+        System.setProperty("kvgate.listeners.0.port", "1");
+        try {
+            assertEquals(List.of(11210, 11207), Settings.reference().listeners().stream().map(ListenerSettings::port).toList());
+        } finally {
+            System.clearProperty("kvgate.listeners.0.port");
+        }
     }
 
     @Test
@@ -118,6 +209,29 @@ class SettingsTest {
             assertEquals(7, Settings.parse("kvgate.embedded.shards = 2").embedded().shards());
         } finally {
             System.clearProperty("kvgate.embedded.shards");
+        }
+    }
+
+    @Test
+    void misspeltSystemPropertiesAreRefused() {
+        System.setProperty("kvgate.backend.request-timout", "1s");
+        try {
+            assertEquals("kvgate.backend.request-timout: unknown setting (see reference.conf for the valid ones)",
+                    problem(""));
+        } finally {
+            System.clearProperty("kvgate.backend.request-timout");
+        }
+    }
+
+    @Test
+    void propertiesTheProcessReadsItselfAreNotSettings() {
+        System.setProperty("kvgate.log.level", "DEBUG");
+        System.setProperty("kvgate.nio", "true");
+        try {
+            assertEquals(4, Settings.parse("").embedded().shards());
+        } finally {
+            System.clearProperty("kvgate.log.level");
+            System.clearProperty("kvgate.nio");
         }
     }
 

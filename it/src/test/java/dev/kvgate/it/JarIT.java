@@ -2,6 +2,7 @@ package dev.kvgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.testkit.FreePorts;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shipped jar, as a user runs it: embedded shards, generated certificate, exit codes, SIGTERM. */
+/** The shipped jar, as a user runs it: embedded shards, generated certificate, exit codes, SIGTERM/SIGINT. */
 @Timeout(120)
 class JarIT {
     private static final Path JAR = Path.of("..", "gateway", "target", "kvgate.jar").toAbsolutePath().normalize();
@@ -103,6 +104,103 @@ class JarIT {
         }
         String log = Files.readString(dir.resolve("kvgate.log"));
         assertTrue(log.contains("kvgate stopped"), log);
+        assertEquals(0, p.exitValue(), log);
+    }
+
+    /** kvgate on loopback ports, serving, with one client connection open. */
+    private static Process startServing(Path dir, int plain) throws Exception {
+        Path conf = dir.resolve("kvgate.conf");
+        Files.writeString(conf, "kvgate { io-threads = 1, embedded.shards = 1, listeners = [ { name = plain, host = \"127.0.0.1\", "
+                + "port = " + plain + " }, { name = tls, host = \"127.0.0.1\", port = " + FreePorts.next()
+                + ", tls = true } ] }\n");
+        Process p = start(dir, "-c", conf.toString());
+        awaitLog(dir, p, "kvgate listening");
+        return p;
+    }
+
+    /** Waits for the exit after a stop signal and returns the log; never a fixed sleep. */
+    private static String awaitExit(Path dir, Process p, String signal) throws Exception {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("kvgate still running 60s after " + signal + ":\n"
+                    + Files.readString(dir.resolve("kvgate.log")));
+        }
+        return Files.readString(dir.resolve("kvgate.log"));
+    }
+
+    @Test
+    void sigtermDrainsAndExitsZero(@TempDir Path dir) throws Exception {
+        int plain = FreePorts.next();
+        Process p = startServing(dir, plain);
+        try (McbpClient c = McbpClient.connect("127.0.0.1", plain)) {
+            assertEquals(0, c.set("term-key", "v").status());
+            p.destroy(); // SIGTERM on Linux
+            String log = awaitExit(dir, p, "SIGTERM");
+            assertEquals(0, p.exitValue(), log);
+            assertTrue(log.contains("SIGTERM: draining"), log);
+            assertTrue(log.contains("kvgate stopped"), log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sigintDrainsAndExitsZero(@TempDir Path dir) throws Exception {
+        int plain = FreePorts.next();
+        Process p = startServing(dir, plain);
+        try {
+            // A process started with SIGINT ignored (a background job of a shell without job
+            // control) keeps it ignored, as the JVM must: then there is nothing to test.
+            assumeFalse(ignores(p.pid(), 2), "SIGINT is ignored in this test environment");
+            try (McbpClient c = McbpClient.connect("127.0.0.1", plain)) {
+                assertEquals(0, c.set("int-key", "v").status());
+            }
+            // The shell's kill builtin: no procps needed.
+            Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -INT " + p.pid()).inheritIO().start();
+            assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, kill.exitValue());
+            String log = awaitExit(dir, p, "SIGINT");
+            assertEquals(0, p.exitValue(), log);
+            assertTrue(log.contains("SIGINT: draining"), log);
+            assertTrue(log.contains("kvgate stopped"), log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Whether the process ignores signal {@code number}, from the SigIgn mask in /proc. */
+    private static boolean ignores(long pid, int number) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (number - 1))) != 0;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void versionPrintsTheJarsVersionAndExitsZero(@TempDir Path dir) throws Exception {
+        String manifest;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+            manifest = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
+        }
+        assertTrue(manifest != null && manifest.matches("\\d+\\.\\d+\\.\\d+.*"), "Implementation-Version " + manifest);
+        Process p = start(dir, "--version");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        assertEquals("kvgate " + manifest + "\n", Files.readString(dir.resolve("kvgate.log")));
+    }
+
+    @Test
+    void aTruncatedConfigurationFileExitsWithTwoNamingFileAndLine(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("cut.conf");
+        Files.writeString(conf, "kvgate {\n  shards = [\n");
+        Process p = start(dir, "-c", conf.toString());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue());
+        assertEquals("kvgate: invalid configuration: " + conf
+                + " line 3: expecting a close bracket ']' but reached the end of the file\n",
+                Files.readString(dir.resolve("kvgate.log")));
     }
 
     @Test

@@ -1,16 +1,18 @@
 package dev.kvgate.gateway.server;
 
 import dev.kvgate.config.KvgateSettings;
+import dev.kvgate.config.ListenerSettings;
 import dev.kvgate.config.Settings;
 import dev.kvgate.config.SettingsException;
+import dev.kvgate.gateway.proxy.ClientSession;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code java -jar kvgate.jar [-c FILE]} runs the gateway. Settings may also be
- * given as {@code -Dkvgate.key=value}. An invalid configuration exits with status 2 and one line.
+ * given as {@code -Dkvgate.key=value}. An invalid configuration exits with status 2 and one line;
+ * SIGTERM and SIGINT drain and exit 0 (see {@link StopOnSignal}).
  */
 public final class Main {
     static final int OK = 0;
@@ -21,10 +23,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err, true);
-        if (status != OK) {
-            System.exit(status);
-        }
+        // exit() also when OK: a thread nobody stopped (a TLS reloader, a library's) must not keep a
+        // drained gateway alive. After a drain by the shutdown hook the JVM is already exiting with
+        // the signal's status, and this call only waits for it.
+        System.exit(run(args, System.out, System.err, true));
     }
 
     /**
@@ -59,11 +61,11 @@ public final class Main {
                     file = Optional.of(Path.of(args[++i]));
                 }
                 case "-h", "--help" -> {
-                    out.println("usage: java [-Dkvgate.key=value ...] -jar kvgate.jar [-c FILE]");
-                    out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
-                    out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
-                    out.println("       java -jar kvgate.jar hash-password     (a PBKDF2 hash for kvgate.auth.users)");
-                    out.println("  -c FILE   HOCON configuration over the built-in reference.conf");
+                    help(out);
+                    return OK;
+                }
+                case "-V", "--version" -> {
+                    out.println(version());
                     return OK;
                 }
                 default -> {
@@ -96,16 +98,63 @@ public final class Main {
             server.close();
             return OK;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "kvgate-shutdown"));
+        StopOnSignal stop = new StopOnSignal(server::close, Runtime.getRuntime()::halt);
+        stop.install();
         try {
-            stopped.await();
+            stop.awaitAndDrain();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stop.drainOnce();
         }
         return OK;
+    }
+
+    /** "kvgate 0.1.0" from the build; the protocol's VERSION text when the build left no version. */
+    static String version() {
+        return Version.number().map(v -> "kvgate " + v).orElse(ClientSession.VERSION);
+    }
+
+    /** Defaults are quoted from reference.conf, so the help cannot drift from what kvgate does. */
+    private static void help(PrintStream out) {
+        KvgateSettings defaults = Settings.reference();
+        out.println("usage: java [-Dkvgate.key=value ...] -jar kvgate.jar [-c FILE]");
+        out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
+        out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
+        out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
+        out.println("  -c, --config FILE  HOCON configuration file (see below)");
+        out.println("  -V, --version      print the version and exit");
+        out.println("  -h, --help         print this help and exit");
+        out.println();
+        out.println("Listens by default on:");
+        for (ListenerSettings l : defaults.listeners()) {
+            String where = "  " + l.host() + ":" + l.port() + "  ";
+            out.println(where + (l.tls() ? "mcbp over TLS" : "mcbp") + " (listener " + l.name() + ")"
+                    + (l.tls() ? ", with a generated self-signed" : ""));
+            if (l.tls()) {
+                out.println(" ".repeat(where.length()) + "certificate until kvgate.tls.cert-chain is set");
+            }
+        }
+        out.println("With no kvgate.shards configured, keys go to " + defaults.embedded().shards()
+                + " embedded in-process engine");
+        out.println("shards (kvgate.embedded); with shards, to those memcached servers.");
+        out.println();
+        out.println("Configuration, highest precedence first (unknown kvgate keys are refused):");
+        out.println("  1. -Dkvgate.key=value  Java system properties, given before -jar");
+        out.println("  2. -c FILE             the HOCON file");
+        out.println("  3. reference.conf      built-in defaults in the jar, every setting documented");
+        out.println("With -Dconfig.override_with_env_vars=true, CONFIG_FORCE_kvgate_... environment");
+        out.println("variables rank above all three.");
+        out.println();
+        out.println("SIGTERM or SIGINT: stop accepting, let requests in flight finish for at most");
+        out.println("kvgate.shutdown.drain-timeout (" + seconds(defaults.drainTimeout())
+                + "), exit 0. A second signal during the drain");
+        out.println("exits at once with 128+signal (143 SIGTERM, 130 SIGINT).");
+        out.println();
+        out.println("Exit statuses: 0 ok, also after a SIGTERM/SIGINT drain; 1 failure at start");
+        out.println("(e.g. a port in use); 2 invalid configuration or arguments.");
+    }
+
+    private static String seconds(java.time.Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }
