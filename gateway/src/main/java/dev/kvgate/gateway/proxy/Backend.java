@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,7 +36,9 @@ abstract class Backend {
     final ByteBufAllocator alloc;
     private final long timeoutNanos;
     private final int maxInFlight;
-    private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
+    private final Ticker ticker;
+    private ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
     private int nextOpaque = 1;
     private boolean tailQuiet;
@@ -47,6 +50,7 @@ abstract class Backend {
     Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
             int maxInFlight) {
         this.loop = loop;
+        this.ticker = loop.ticker();
         this.shardIndex = shardIndex;
         this.ring = ring;
         this.shard = ring.name(shardIndex);
@@ -60,6 +64,15 @@ abstract class Backend {
 
     /** Flushes what {@link #transmit} queued. */
     protected abstract void flushTransport();
+
+    /**
+     * Releases the frames {@link #transmit} took but has not put on a connection (held while
+     * connecting). Called whenever the in-flight table is emptied: those frames belong to its
+     * entries, and a frame whose entry is gone must never reach a connection, or its answer would be
+     * matched against a later request's entry.
+     */
+    protected void discardUnsent() {
+    }
 
     /**
      * Closes the transport because its stream can no longer be trusted (timeout, protocol error);
@@ -92,7 +105,7 @@ abstract class Backend {
     private void enqueue(ByteBuf frame, Pending pending) {
         int opaque = nextOpaque++;
         pending.backendOpaque = opaque;
-        pending.deadlineNanos = System.nanoTime() + timeoutNanos;
+        pending.deadlineNanos = ticker.nanoTime() + timeoutNanos;
         Mcbp.setOpaque(frame, opaque);
         inFlight.addLast(pending);
         tailQuiet = pending.quiet;
@@ -161,14 +174,33 @@ abstract class Backend {
         }
     }
 
-    /** Fails every request in flight; called when the transport is lost. */
+    /**
+     * Fails every request in flight (transport lost, timeout), and releases with them the frames not
+     * yet on a connection, which belong to them.
+     */
     final void failAll(Status status) {
-        tailQuiet = false;
-        cancelTimer();
+        ArrayDeque<Pending> failing = takeInFlight();
         Pending p;
-        while ((p = inFlight.pollFirst()) != null) {
+        while ((p = failing.pollFirst()) != null) {
             p.fail(status);
         }
+    }
+
+    /**
+     * Empties the in-flight table and, with it, what the transport holds for its entries. The table
+     * is replaced before any entry is failed: failing one can make a client send at once, and its
+     * request belongs in the new table, not in the one being emptied.
+     */
+    private ArrayDeque<Pending> takeInFlight() {
+        tailQuiet = false;
+        graceGiven = false;
+        cancelTimer();
+        discardUnsent();
+        ArrayDeque<Pending> taken = inFlight;
+        if (!taken.isEmpty()) {
+            inFlight = new ArrayDeque<>();
+        }
+        return taken;
     }
 
     private void armTimer() {
@@ -190,7 +222,7 @@ abstract class Backend {
         if (head == null) {
             return;
         }
-        long left = head.deadlineNanos - System.nanoTime();
+        long left = head.deadlineNanos - ticker.nanoTime();
         if (left > 0) {
             timer = loop.schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
             return;

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -19,6 +20,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,43 +32,68 @@ import org.slf4j.LoggerFactory;
 final class SocketBackend extends Backend {
     private static final Logger log = LoggerFactory.getLogger(SocketBackend.class);
 
+    /** Opens a connection to the shard whose pipeline ends with a handler from {@code inbound}. */
+    @FunctionalInterface
+    interface Connector {
+        ChannelFuture connect(Supplier<ChannelHandler> inbound);
+    }
+
     private final InetSocketAddress address;
-    private final Bootstrap bootstrap;
+    private final Connector connector;
+    private final Supplier<ChannelHandler> inbound = Inbound::new;
     private final BackendSettings settings;
-    /** Frames accepted while connecting; owned here until written or released. */
+    /**
+     * Frames accepted while connecting; owned here until written or released. In step with the
+     * in-flight table: they are the frames of its last entries, and go when those entries go
+     * ({@link #discardUnsent}).
+     */
     private final ArrayDeque<ByteBuf> heldWhileConnecting = new ArrayDeque<>();
+    /** The connection in service; only its answers and its loss count (see {@link Inbound}). */
     private Channel channel;
     private long backoffMillis;
     private boolean closed;
     private boolean reportedDown;
-    /** The current connection is being closed by kvgate itself; its failure is already counted. */
-    private boolean aborting;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
+        this(loop, shardIndex, ring, address, settings,
+                bootstrap(loop, address, ssl, channelType, settings, maxResponseFrame));
+    }
+
+    /** With the transport's connections made by {@code connector} (tests: embedded channels). */
+    SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address,
+                  BackendSettings settings, Connector connector) {
         super(loop, shardIndex, ring, PooledByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                 settings.maxInFlight());
         this.address = address;
         this.settings = settings;
+        this.connector = connector;
         this.backoffMillis = settings.reconnectMin().toMillis();
-        this.bootstrap = new Bootstrap()
+    }
+
+    private static Connector bootstrap(EventLoop loop, InetSocketAddress address, SslContext ssl,
+                                       Class<? extends Channel> channelType, BackendSettings settings,
+                                       int maxResponseFrame) {
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+        return inbound -> bootstrap.clone()
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
-                        maxResponseFrame, Inbound::new));
+                        maxResponseFrame, inbound))
+                .connect(address);
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */
     ChannelFuture connect() {
         state = State.CONNECTING;
-        ChannelFuture f = bootstrap.connect(address);
+        ChannelFuture f = connector.connect(inbound);
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
-                onDown("connect failed: " + done.cause().getMessage());
+                onDown("connect failed: " + done.cause().getMessage(), false);
                 return;
             }
             Channel ch = done.channel();
@@ -83,7 +110,7 @@ final class SocketBackend extends Backend {
                     ch.close();
                     // BackendTlsHandler has logged the reason once per shard; no second line here.
                     reportedDown = true;
-                    onDown("TLS handshake failed: " + hs.cause().getMessage());
+                    onDown("TLS handshake failed: " + hs.cause().getMessage(), false);
                 }
             });
         });
@@ -115,21 +142,22 @@ final class SocketBackend extends Backend {
         }
     }
 
-    private void onDown(String reason) {
+    /**
+     * No connection: everything in flight (and held for it) fails with 0x86, and a reconnect is
+     * scheduled after the backoff.
+     *
+     * @param counted whether the failure was already reported to the ring (abort)
+     */
+    private void onDown(String reason, boolean counted) {
         channel = null;
         state = State.DOWN;
-        ByteBuf held;
-        while ((held = heldWhileConnecting.pollFirst()) != null) {
-            held.release();
-        }
         failAll(Status.TEMPORARY_FAILURE);
         if (closed) {
             return;
         }
-        if (!aborting) {
+        if (!counted) {
             ring.failure(shardIndex, reason);
         }
-        aborting = false;
         if (!reportedDown) {
             log.warn("shard {} ({}): {}; requests for it get 0x86 until it is back", shard, address, reason);
             reportedDown = true;
@@ -144,6 +172,14 @@ final class SocketBackend extends Backend {
                 connect();
             }
         }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void discardUnsent() {
+        ByteBuf held;
+        while ((held = heldWhileConnecting.pollFirst()) != null) {
+            held.release();
+        }
     }
 
     @Override
@@ -167,10 +203,16 @@ final class SocketBackend extends Backend {
     protected void abort(String reason) {
         log.warn("shard {}: closing connection: {}", shard, reason);
         ring.failure(shardIndex, reason);
-        if (channel != null) {
-            aborting = true;
-            channel.close();
+        Channel aborted = channel;
+        if (aborted != null) {
+            // Out of service before it is closed: whatever it still delivers (the rest of this read,
+            // say) is dropped, not matched against the in-flight table.
+            channel = null;
+            aborted.close();
+            onDown(reason, true);
         }
+        // While connecting there is no connection to close: the attempt goes on, and the caller's
+        // failAll has released the frames held for it.
     }
 
     /** Closes for good (gateway shutdown). */
@@ -178,6 +220,8 @@ final class SocketBackend extends Backend {
         closed = true;
         if (channel != null) {
             channel.close();
+        } else {
+            failAll(Status.TEMPORARY_FAILURE); // and release what is held for a connection that will not be used
         }
     }
 
@@ -185,6 +229,12 @@ final class SocketBackend extends Backend {
     private final class Inbound extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (ctx.channel() != channel) {
+                // An aborted connection (or one not yet in service): its answers belong to entries
+                // that are gone, and matching them could hand them to newer requests.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof ByteBuf frame) {
                 onResponse(frame);
             } else {
@@ -197,7 +247,7 @@ final class SocketBackend extends Backend {
         public void channelInactive(ChannelHandlerContext ctx) {
             // Only the connection in service: one that never got there was reported by connect().
             if (ctx.channel() == channel) {
-                onDown(closed ? "closed" : "connection lost");
+                onDown(closed ? "closed" : "connection lost", false);
             }
         }
 
