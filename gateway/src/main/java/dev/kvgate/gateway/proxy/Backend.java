@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * requests queued in one event-loop turn go out in one flush, preceded by a NOOP when the last one is
  * quiet so that its silence is settled. Subclasses only move bytes ({@link #transmit}, {@link #flushTransport}).
  *
+ * <p>Read-only requests on a transport that can lose its connection ({@link #retriesReads}) keep
+ * their bytes until answered, so that a lost connection can be survived: {@link #retryReads} sends
+ * them once more, with a fresh opaque, on the next connection.
+ *
  * <p>Not thread-safe by design: every method runs on {@link #loop}.
  */
 abstract class Backend {
@@ -66,6 +70,14 @@ abstract class Backend {
     protected abstract void flushTransport();
 
     /**
+     * Whether read-only requests keep their bytes for one retry after a connection loss. Only worth
+     * it for a transport whose connection can be lost (a socket); off for the in-process engine.
+     */
+    protected boolean retriesReads() {
+        return false;
+    }
+
+    /**
      * Releases the frames {@link #transmit} took but has not put on a connection (held while
      * connecting). Called whenever the in-flight table is emptied: those frames belong to its
      * entries, and a frame whose entry is gone must never reach a connection, or its answer would be
@@ -98,8 +110,29 @@ abstract class Backend {
             pending.fail(Status.TEMPORARY_FAILURE);
             return;
         }
+        if (retriesReads() && readOnly(Mcbp.opcode(frame))) {
+            // Kept for a retry: the entry owns the frame, the transport gets a duplicate sharing its
+            // bytes (no copy) and holding its own reference. Mutations pay nothing for this.
+            pending.request = frame;
+            frame = frame.retainedDuplicate();
+        }
         enqueue(frame, pending);
         scheduleFlush();
+    }
+
+    /**
+     * Requests that only read: sending one twice cannot change what the shard holds. The GAT family
+     * is not among them (it touches), nor is anything else.
+     */
+    static boolean readOnly(byte opcode) {
+        Opcode op = Opcode.of(opcode);
+        if (op == null) {
+            return false;
+        }
+        return switch (op) {
+            case GET, GETQ, GETK, GETKQ, NOOP, VERSION, STAT -> true;
+            default -> false;
+        };
     }
 
     private void enqueue(ByteBuf frame, Pending pending) {
@@ -153,9 +186,13 @@ abstract class Backend {
             }
             if (head.backendOpaque == opaque) {
                 if (head.multiPart(frame)) {
-                    return; // one of several answer frames (STAT); the entry stays at the head
+                    // One of several answer frames (STAT); the entry stays at the head. Part of its
+                    // answer is taken, so sending it again would count that part twice.
+                    head.dropRequest();
+                    return;
                 }
                 inFlight.pollFirst();
+                head.dropRequest();
                 graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
@@ -164,6 +201,7 @@ abstract class Backend {
                 return;
             }
             inFlight.pollFirst();
+            head.dropRequest();
             if (!head.quiet) {
                 frame.release();
                 head.fail(Status.INTERNAL_ERROR);
@@ -182,8 +220,48 @@ abstract class Backend {
         ArrayDeque<Pending> failing = takeInFlight();
         Pending p;
         while ((p = failing.pollFirst()) != null) {
+            p.dropRequest();
             p.fail(status);
         }
+    }
+
+    /**
+     * The connection the requests in flight were sent on was lost (closed by the shard or the
+     * network, not by kvgate). Each read-only request still holding its bytes is queued again, with
+     * a fresh opaque, and is then retried for the last time: its bytes go to the transport, nothing
+     * is kept. Every other request fails with 0x86. The caller has put the transport in
+     * {@code CONNECTING}, so what is queued again is held until the next connection is up.
+     *
+     * @return how many requests were queued again
+     */
+    final int retryReads() {
+        ArrayDeque<Pending> lost = takeInFlight();
+        int retried = 0;
+        Pending p;
+        while ((p = lost.pollFirst()) != null) {
+            ByteBuf request = p.request;
+            if (request == null) {
+                p.fail(Status.TEMPORARY_FAILURE);
+                continue;
+            }
+            p.request = null;
+            enqueue(request, p);
+            retried++;
+        }
+        if (retried > 0) {
+            scheduleFlush(); // with a NOOP barrier if the last one retried is quiet
+        }
+        return retried;
+    }
+
+    /** Whether {@link #retryReads} would queue anything again. */
+    final boolean hasRetryableReads() {
+        for (Pending p : inFlight) {
+            if (p.request != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -235,6 +313,7 @@ abstract class Backend {
             return;
         }
         graceGiven = false;
+        // Not a lost connection: the shard is hung, so nothing is retried.
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);

@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * A TCP connection to a remote memcached, on the event loop of the client sessions that use it, so
  * client and backend handlers share state without locks. Reconnects with exponential backoff; while
  * the shard is down, requests fail at once with 0x86 (fail-fast).
+ *
+ * <p>When the connection in service is lost under requests that only read (memcached restarted, or
+ * closed it over a request it disliked), those are queued again, held for a new connection made at
+ * once, and answered from it; if it cannot be made, they fail with 0x86 like everything else. A
+ * retried request that is lost again fails; so does everything on a kvgate-side abort (timeout,
+ * protocol error).
  */
 final class SocketBackend extends Backend {
     private static final Logger log = LoggerFactory.getLogger(SocketBackend.class);
@@ -53,6 +59,12 @@ final class SocketBackend extends Backend {
     private long backoffMillis;
     private boolean closed;
     private boolean reportedDown;
+    /**
+     * A loss was followed by an immediate reconnect to retry reads, and no answer has come since: the
+     * next loss retries nothing and waits for the backoff, so a shard that accepts and drops
+     * connections is not hammered.
+     */
+    private boolean retryReconnectUsed;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
@@ -125,7 +137,7 @@ final class SocketBackend extends Backend {
         channel = ch;
         state = State.ACTIVE;
         backoffMillis = settings.reconnectMin().toMillis();
-        if (reportedDown) {
+        if (reportedDown || retryReconnectUsed) {
             log.info("shard {}: connected again to {}", shard, address);
             reportedDown = false;
         } else {
@@ -174,6 +186,34 @@ final class SocketBackend extends Backend {
         }, delay, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The connection in service closed under its requests (memcached restarted, or closed it over a
+     * request it disliked). Reads in flight are retried on a new connection made now, not after the
+     * backoff: if the shard is back at once they are answered, else they fail with 0x86 when that
+     * attempt fails.
+     */
+    private void onLost() {
+        channel = null;
+        if (closed || retryReconnectUsed || !hasRetryableReads()) {
+            onDown(closed ? "closed" : "connection lost", false);
+            return;
+        }
+        retryReconnectUsed = true;
+        ring.failure(shardIndex, "connection lost");
+        // CONNECTING before the retries are queued, so they are held for the new connection; so are
+        // requests clients send meanwhile.
+        state = State.CONNECTING;
+        int retried = retryReads();
+        log.warn("shard {} ({}): connection lost; reconnecting at once to retry the {} reads in flight,"
+                + " the other requests in flight fail with 0x86", shard, address, retried);
+        connect();
+    }
+
+    @Override
+    protected boolean retriesReads() {
+        return true;
+    }
+
     @Override
     protected void discardUnsent() {
         ByteBuf held;
@@ -206,7 +246,7 @@ final class SocketBackend extends Backend {
         Channel aborted = channel;
         if (aborted != null) {
             // Out of service before it is closed: whatever it still delivers (the rest of this read,
-            // say) is dropped, not matched against the in-flight table.
+            // say) is dropped, not matched against the in-flight table. Nothing on it is retried.
             channel = null;
             aborted.close();
             onDown(reason, true);
@@ -236,6 +276,7 @@ final class SocketBackend extends Backend {
                 return;
             }
             if (msg instanceof ByteBuf frame) {
+                retryReconnectUsed = false;
                 onResponse(frame);
             } else {
                 ReferenceCountUtil.release(msg);
@@ -247,7 +288,7 @@ final class SocketBackend extends Backend {
         public void channelInactive(ChannelHandlerContext ctx) {
             // Only the connection in service: one that never got there was reported by connect().
             if (ctx.channel() == channel) {
-                onDown(closed ? "closed" : "connection lost", false);
+                onLost();
             }
         }
 

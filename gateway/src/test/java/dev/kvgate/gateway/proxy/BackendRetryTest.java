@@ -33,10 +33,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A backend connection that fails under its requests: no frame whose entry is gone ever reaches a
- * connection, and nothing read from a connection kvgate gave up on is matched. The real
- * {@link SocketBackend}, over embedded channels whose connection attempts the test decides; time is
- * the client loop's frozen clock, so nothing sleeps.
+ * A backend connection lost under its requests: reads are retried once on a new connection made at
+ * once, everything else gets 0x86, answers keep the client's order, and no frame whose entry is gone
+ * ever reaches a connection. The real {@link SocketBackend}, over embedded channels whose connection
+ * attempts the test decides; time is the client loop's frozen clock, so nothing sleeps.
  */
 class BackendRetryTest {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
@@ -199,6 +199,130 @@ class BackendRetryTest {
     // ---- tests ----
 
     @Test
+    void aGetInFlightWhenTheConnectionClosesIsRetriedAndAnsweredFromTheNewConnection() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GET, "k", 0xA1));
+        List<String> sent = describe(written(first));
+        assertEquals(List.of("GET k #1"), sent);
+
+        first.close(); // memcached restarted
+        assertEquals(1, attempts.size(), "reconnects at once, not after the backoff");
+        assertNull(answer(), "no answer yet: the GET waits for the new connection");
+        EmbeddedChannel second = connected();
+        List<String> resent = describe(written(second));
+        assertEquals(1, resent.size());
+        assertTrue(resent.get(0).startsWith("GET k #"), resent.toString());
+        assertNotEquals(opaqueOf(sent.get(0)), opaqueOf(resent.get(0)), "a fresh opaque on the new connection");
+
+        second.writeInbound(response(Opcode.GET, opaqueOf(resent.get(0)), "from-the-new-connection"));
+        assertEquals("a1 0 from-the-new-connection", answer());
+        assertNull(answer());
+        assertEquals(0, backend.inFlight());
+    }
+
+    @Test
+    void aSetInFlightWhenTheConnectionClosesGetsTemporaryFailure() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.SET, "k", 0xB1));
+        assertEquals(List.of("SET k #1"), describe(written(first)));
+
+        first.close();
+        assertEquals("b1 " + TMPFAIL + " ", answer());
+        assertTrue(attempts.isEmpty(), "nothing to retry: the reconnect waits for the backoff");
+        client.advanceTimeBy(RECONNECT_MIN.toMillis(), TimeUnit.MILLISECONDS);
+        client.runPendingTasks();
+        assertEquals(1, attempts.size(), "reconnects after the backoff");
+    }
+
+    @Test
+    void aRetriedGetWhoseReconnectFailsGetsTemporaryFailure() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GET, "k", 0xC1));
+        describe(written(first));
+
+        first.close();
+        refused(); // the shard is not back yet
+        assertEquals("c1 " + TMPFAIL + " ", answer());
+        assertEquals(0, backend.inFlight());
+    }
+
+    @Test
+    void aRetriedGetLostAgainGetsTemporaryFailureAndIsNotRetriedTwice() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GET, "k", 0xD1));
+        describe(written(first));
+        first.close();
+        EmbeddedChannel second = connected();
+        assertEquals(1, describe(written(second)).size());
+
+        second.close(); // lost again before answering
+        assertEquals("d1 " + TMPFAIL + " ", answer());
+        assertTrue(attempts.isEmpty(), "no second immediate reconnect without an answer in between");
+        assertEquals(0, backend.inFlight());
+    }
+
+    @Test
+    void aMixedPipelineIsAnsweredInOrderWithOnlyTheSetFailing() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GET, "a", 1), request(Opcode.SET, "b", 2), request(Opcode.GET, "c", 3));
+        assertEquals(List.of("GET a #1", "SET b #2", "GET c #3"), describe(written(first)));
+
+        first.close();
+        assertNull(answer(), "the SET has failed, but its answer waits behind the GET before it");
+        EmbeddedChannel second = connected();
+        List<String> resent = describe(written(second));
+        assertEquals(2, resent.size(), resent.toString());
+        assertTrue(resent.get(0).startsWith("GET a #") && resent.get(1).startsWith("GET c #"), resent.toString());
+        second.writeInbound(response(Opcode.GET, opaqueOf(resent.get(0)), "va"),
+                response(Opcode.GET, opaqueOf(resent.get(1)), "vc"));
+
+        assertEquals("1 0 va", answer());
+        assertEquals("2 " + TMPFAIL + " ", answer());
+        assertEquals("3 0 vc", answer());
+        assertNull(answer());
+    }
+
+    @Test
+    void aRetriedQuietGetIsFollowedByABarrierAndItsHitDelivered() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GETQ, "q", 0xE1));
+        List<String> sent = describe(written(first));
+        assertEquals(2, sent.size(), "GETQ and kvgate's NOOP: " + sent);
+
+        first.close();
+        EmbeddedChannel second = connected();
+        List<String> resent = describe(written(second));
+        assertEquals(2, resent.size(), "the retried GETQ and a new NOOP, not the old one: " + resent);
+        assertTrue(resent.get(0).startsWith("GETQ q #") && resent.get(1).startsWith("NOOP"), resent.toString());
+        second.writeInbound(response(Opcode.GETQ, opaqueOf(resent.get(0)), "hit"),
+                response(Opcode.NOOP, opaqueOf(resent.get(1)), ""));
+        assertEquals("e1 0 hit", answer());
+        assertNull(answer());
+    }
+
+    @Test
+    void aStatWithPartOfItsAnswerTakenIsNotRetried() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        ByteBuf stat = Unpooled.directBuffer(Mcbp.HEADER_SIZE);
+        stat.writeByte(0x80).writeByte(Opcode.STAT.code()).writeZero(6).writeInt(0).writeInt(0xF1).writeLong(0);
+        client.writeInbound(stat);
+        List<String> sent = describe(written(first));
+        assertEquals(1, sent.size());
+        first.writeInbound(response(Opcode.STAT, opaqueOf(sent.get(0)), "curr_items", "7"));
+
+        first.close(); // the rest of the answer never comes: sending STAT again would count twice
+        assertTrue(attempts.isEmpty(), "nothing to retry");
+        assertTrue(answer().startsWith("f1 " + TMPFAIL + " "));
+    }
+
+    @Test
     void aTimeoutWhileConnectingLeavesNothingHeldAndALaterRequestGetsItsOwnAnswer() {
         backend.connect(); // the attempt stays undecided: a slow connect (or TLS handshake)
         client.writeInbound(request(Opcode.GET, "early", 0x11));
@@ -219,6 +343,21 @@ class BackendRetryTest {
         conn.writeInbound(response(Opcode.GET, opaqueOf(sent.get(0)), "later's value"));
         assertEquals("22 0 later's value", answer());
         assertNull(answer());
+    }
+
+    @Test
+    void aTimeoutOnAnActiveConnectionFailsWithoutRetrying() {
+        backend.connect();
+        EmbeddedChannel first = connected();
+        client.writeInbound(request(Opcode.GET, "hung", 0x33));
+        describe(written(first));
+        client.advanceTimeBy(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        client.runPendingTasks();
+        client.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        client.runPendingTasks();
+        assertEquals("33 " + TMPFAIL + " ", answer());
+        assertTrue(!first.isOpen(), "the hung connection is closed");
+        assertTrue(attempts.isEmpty(), "a hung shard is reconnected after the backoff, nothing is retried");
     }
 
     @Test
@@ -267,6 +406,6 @@ class BackendRetryTest {
         assertEquals("2 " + TMPFAIL + " ", answer());
         assertEquals("3 " + TMPFAIL + " ", answer());
         assertNull(answer());
-        assertTrue(attempts.isEmpty(), "reconnects after the backoff");
+        assertTrue(attempts.isEmpty(), "an abort retries nothing");
     }
 }
