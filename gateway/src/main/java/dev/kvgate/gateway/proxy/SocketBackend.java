@@ -17,6 +17,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,8 @@ final class SocketBackend extends Backend {
      * connections is not hammered.
      */
     private boolean retryReconnectUsed;
+    /** Why the connection in service failed, when a write error said so before it closed. */
+    private String lostBecause;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame) {
@@ -92,7 +95,9 @@ final class SocketBackend extends Backend {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                // A failed write shuts down only our output: see Inbound.exceptionCaught.
+                .option(ChannelOption.AUTO_CLOSE, false);
         return inbound -> bootstrap.clone()
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
                         maxResponseFrame, inbound))
@@ -135,6 +140,7 @@ final class SocketBackend extends Backend {
             return;
         }
         channel = ch;
+        lostBecause = null;
         state = State.ACTIVE;
         backoffMillis = settings.reconnectMin().toMillis();
         if (reportedDown || retryReconnectUsed) {
@@ -195,7 +201,8 @@ final class SocketBackend extends Backend {
     private void onLost() {
         channel = null;
         if (closed || retryReconnectUsed || !hasRetryableReads()) {
-            onDown(closed ? "closed" : "connection lost", false);
+            onDown(closed ? "closed" : lostBecause == null ? "connection lost" : "connection lost (" + lostBecause + ")",
+                    false);
             return;
         }
         retryReconnectUsed = true;
@@ -204,8 +211,9 @@ final class SocketBackend extends Backend {
         // requests clients send meanwhile.
         state = State.CONNECTING;
         int retried = retryReads();
-        log.warn("shard {} ({}): connection lost; reconnecting at once to retry the {} reads in flight,"
-                + " the other requests in flight fail with 0x86", shard, address, retried);
+        log.warn("shard {} ({}): connection lost{}; reconnecting at once to retry the {} reads in flight,"
+                + " the other requests in flight fail with 0x86", shard, address,
+                lostBecause == null ? "" : " (" + lostBecause + ")", retried);
         connect();
     }
 
@@ -294,6 +302,22 @@ final class SocketBackend extends Backend {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException && ctx.channel().isActive()) {
+                // A write failed because the shard closed or reset the connection (over a request it
+                // rejected, say). Closing now would throw away what it sent before: answers already
+                // in the socket, which would then be retried or failed although they came. So only
+                // our output is shut down (AUTO_CLOSE off), the rest is read, and the transport
+                // closes the channel on the shard's EOF or reset (a read error always closes).
+                if (ctx.channel() == channel && lostBecause == null) {
+                    Throwable root = cause;
+                    while (root.getCause() != null && root.getCause() != root) {
+                        root = root.getCause();
+                    }
+                    lostBecause = String.valueOf(root.getMessage());
+                }
+                log.debug("shard {}: {}", shard, cause.toString());
+                return;
+            }
             log.warn("shard {}: {}", shard, cause.toString());
             ctx.close();
         }
