@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * of quiet requests, the per-request timeout (one timer for the oldest entry), and the write batching:
  * requests queued in one event-loop turn go out in one flush, preceded by a NOOP when the last one is
  * quiet so that its silence is settled. Subclasses only move bytes ({@link #transmit}, {@link #flushTransport}).
+ *
+ * <p>Read-only requests on a transport that can lose its connection ({@link #retriesReads}) keep
+ * their bytes until answered, so that a lost connection can be survived: {@link #retryReads} sends
+ * them once more, with a fresh opaque, on the next connection.
  *
  * <p>Not thread-safe by design: every method runs on {@link #loop}.
  */
@@ -35,7 +40,9 @@ abstract class Backend {
     final ByteBufAllocator alloc;
     private final long timeoutNanos;
     private final int maxInFlight;
-    private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
+    private final Ticker ticker;
+    private ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
     private int nextOpaque = 1;
     private boolean tailQuiet;
@@ -47,6 +54,7 @@ abstract class Backend {
     Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
             int maxInFlight) {
         this.loop = loop;
+        this.ticker = loop.ticker();
         this.shardIndex = shardIndex;
         this.ring = ring;
         this.shard = ring.name(shardIndex);
@@ -60,6 +68,23 @@ abstract class Backend {
 
     /** Flushes what {@link #transmit} queued. */
     protected abstract void flushTransport();
+
+    /**
+     * Whether read-only requests keep their bytes for one retry after a connection loss. Only worth
+     * it for a transport whose connection can be lost (a socket); off for the in-process engine.
+     */
+    protected boolean retriesReads() {
+        return false;
+    }
+
+    /**
+     * Releases the frames {@link #transmit} took but has not put on a connection (held while
+     * connecting). Called whenever the in-flight table is emptied: those frames belong to its
+     * entries, and a frame whose entry is gone must never reach a connection, or its answer would be
+     * matched against a later request's entry.
+     */
+    protected void discardUnsent() {
+    }
 
     /**
      * Closes the transport because its stream can no longer be trusted (timeout, protocol error);
@@ -85,14 +110,35 @@ abstract class Backend {
             pending.fail(Status.TEMPORARY_FAILURE);
             return;
         }
+        if (retriesReads() && readOnly(Mcbp.opcode(frame))) {
+            // Kept for a retry: the entry owns the frame, the transport gets a duplicate sharing its
+            // bytes (no copy) and holding its own reference. Mutations pay nothing for this.
+            pending.request = frame;
+            frame = frame.retainedDuplicate();
+        }
         enqueue(frame, pending);
         scheduleFlush();
+    }
+
+    /**
+     * Requests that only read: sending one twice cannot change what the shard holds. The GAT family
+     * is not among them (it touches), nor is anything else.
+     */
+    static boolean readOnly(byte opcode) {
+        Opcode op = Opcode.of(opcode);
+        if (op == null) {
+            return false;
+        }
+        return switch (op) {
+            case GET, GETQ, GETK, GETKQ, NOOP, VERSION, STAT -> true;
+            default -> false;
+        };
     }
 
     private void enqueue(ByteBuf frame, Pending pending) {
         int opaque = nextOpaque++;
         pending.backendOpaque = opaque;
-        pending.deadlineNanos = System.nanoTime() + timeoutNanos;
+        pending.deadlineNanos = ticker.nanoTime() + timeoutNanos;
         Mcbp.setOpaque(frame, opaque);
         inFlight.addLast(pending);
         tailQuiet = pending.quiet;
@@ -140,9 +186,13 @@ abstract class Backend {
             }
             if (head.backendOpaque == opaque) {
                 if (head.multiPart(frame)) {
-                    return; // one of several answer frames (STAT); the entry stays at the head
+                    // One of several answer frames (STAT); the entry stays at the head. Part of its
+                    // answer is taken, so sending it again would count that part twice.
+                    head.dropRequest();
+                    return;
                 }
                 inFlight.pollFirst();
+                head.dropRequest();
                 graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
@@ -151,6 +201,7 @@ abstract class Backend {
                 return;
             }
             inFlight.pollFirst();
+            head.dropRequest();
             if (!head.quiet) {
                 frame.release();
                 head.fail(Status.INTERNAL_ERROR);
@@ -161,14 +212,73 @@ abstract class Backend {
         }
     }
 
-    /** Fails every request in flight; called when the transport is lost. */
+    /**
+     * Fails every request in flight (transport lost, timeout), and releases with them the frames not
+     * yet on a connection, which belong to them.
+     */
     final void failAll(Status status) {
-        tailQuiet = false;
-        cancelTimer();
+        ArrayDeque<Pending> failing = takeInFlight();
         Pending p;
-        while ((p = inFlight.pollFirst()) != null) {
+        while ((p = failing.pollFirst()) != null) {
+            p.dropRequest();
             p.fail(status);
         }
+    }
+
+    /**
+     * The connection the requests in flight were sent on was lost (closed by the shard or the
+     * network, not by kvgate). Each read-only request still holding its bytes is queued again, with
+     * a fresh opaque, and is then retried for the last time: its bytes go to the transport, nothing
+     * is kept. Every other request fails with 0x86. The caller has put the transport in
+     * {@code CONNECTING}, so what is queued again is held until the next connection is up.
+     *
+     * @return how many requests were queued again
+     */
+    final int retryReads() {
+        ArrayDeque<Pending> lost = takeInFlight();
+        int retried = 0;
+        Pending p;
+        while ((p = lost.pollFirst()) != null) {
+            ByteBuf request = p.request;
+            if (request == null) {
+                p.fail(Status.TEMPORARY_FAILURE);
+                continue;
+            }
+            p.request = null;
+            enqueue(request, p);
+            retried++;
+        }
+        if (retried > 0) {
+            scheduleFlush(); // with a NOOP barrier if the last one retried is quiet
+        }
+        return retried;
+    }
+
+    /** Whether {@link #retryReads} would queue anything again. */
+    final boolean hasRetryableReads() {
+        for (Pending p : inFlight) {
+            if (p.request != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Empties the in-flight table and, with it, what the transport holds for its entries. The table
+     * is replaced before any entry is failed: failing one can make a client send at once, and its
+     * request belongs in the new table, not in the one being emptied.
+     */
+    private ArrayDeque<Pending> takeInFlight() {
+        tailQuiet = false;
+        graceGiven = false;
+        cancelTimer();
+        discardUnsent();
+        ArrayDeque<Pending> taken = inFlight;
+        if (!taken.isEmpty()) {
+            inFlight = new ArrayDeque<>();
+        }
+        return taken;
     }
 
     private void armTimer() {
@@ -190,7 +300,7 @@ abstract class Backend {
         if (head == null) {
             return;
         }
-        long left = head.deadlineNanos - System.nanoTime();
+        long left = head.deadlineNanos - ticker.nanoTime();
         if (left > 0) {
             timer = loop.schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
             return;
@@ -203,6 +313,7 @@ abstract class Backend {
             return;
         }
         graceGiven = false;
+        // Not a lost connection: the shard is hung, so nothing is retried.
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-    public static final String VERSION = "kvgate-0.1.0";
+    /** What VERSION answers: the build's version, from the jar (one source: the pom). */
+    public static final String VERSION = dev.kvgate.gateway.server.Version.number().map(v -> "kvgate-" + v)
+            .orElse("kvgate-unknown");
     private static final byte[] VERSION_BYTES = VERSION.getBytes(StandardCharsets.US_ASCII);
     private static final long PID = ProcessHandle.current().pid();
     private static final byte[] MEMORY_GROUP = "kvgate-memory".getBytes(StandardCharsets.US_ASCII);

@@ -12,9 +12,16 @@ import io.netty.buffer.ByteBuf;
 abstract class Pending {
     /** The opaque kvgate put on the wire for this request (the connection's counter). */
     int backendOpaque;
-    /** When this request times out, in {@link System#nanoTime()} terms. */
+    /** When this request times out, in terms of the event loop's {@link io.netty.util.concurrent.Ticker}. */
     long deadlineNanos;
     final boolean quiet;
+    /**
+     * The request's own bytes, kept while a read-only request may still be sent once more on a new
+     * connection (see {@link Backend#retryReads}); {@code null} for every other request, and once the
+     * request was answered, retried or failed. Owned by this entry: the transport was handed a
+     * retained duplicate. Released by {@link #dropRequest}, or handed to the transport for the retry.
+     */
+    ByteBuf request;
 
     Pending(boolean quiet) {
         this.quiet = quiet;
@@ -34,6 +41,15 @@ abstract class Pending {
      */
     boolean multiPart(ByteBuf frame) {
         return false;
+    }
+
+    /** Releases the kept request bytes, if any: this request will not be sent again. */
+    final void dropRequest() {
+        ByteBuf kept = request;
+        if (kept != null) {
+            request = null;
+            kept.release();
+        }
     }
 
     /** No answer will come (shard down, timeout, connection lost): answer the client with {@code status}. */

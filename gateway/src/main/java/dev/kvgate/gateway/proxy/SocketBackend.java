@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -17,9 +18,11 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,48 +30,89 @@ import org.slf4j.LoggerFactory;
  * A TCP connection to a remote memcached, on the event loop of the client sessions that use it, so
  * client and backend handlers share state without locks. Reconnects with exponential backoff; while
  * the shard is down, requests fail at once with 0x86 (fail-fast).
+ *
+ * <p>When the connection in service is lost under requests that only read (memcached restarted, or
+ * closed it over a request it disliked), those are queued again, held for a new connection made at
+ * once, and answered from it; if it cannot be made, they fail with 0x86 like everything else. A
+ * retried request that is lost again fails; so does everything on a kvgate-side abort (timeout,
+ * protocol error).
  */
 final class SocketBackend extends Backend {
     private static final Logger log = LoggerFactory.getLogger(SocketBackend.class);
 
+    /** Opens a connection to the shard whose pipeline ends with a handler from {@code inbound}. */
+    @FunctionalInterface
+    interface Connector {
+        ChannelFuture connect(Supplier<ChannelHandler> inbound);
+    }
+
     private final InetSocketAddress address;
-    private final Bootstrap bootstrap;
+    private final Connector connector;
+    private final Supplier<ChannelHandler> inbound = Inbound::new;
     private final BackendSettings settings;
-    /** Frames accepted while connecting; owned here until written or released. */
+    /**
+     * Frames accepted while connecting; owned here until written or released. In step with the
+     * in-flight table: they are the frames of its last entries, and go when those entries go
+     * ({@link #discardUnsent}).
+     */
     private final ArrayDeque<ByteBuf> heldWhileConnecting = new ArrayDeque<>();
+    /** The connection in service; only its answers and its loss count (see {@link Inbound}). */
     private Channel channel;
     private long backoffMillis;
     private boolean closed;
     private boolean reportedDown;
-    /** The current connection is being closed by kvgate itself; its failure is already counted. */
-    private boolean aborting;
+    /**
+     * A loss was followed by an immediate reconnect to retry reads, and no answer has come since: the
+     * next loss retries nothing and waits for the backoff, so a shard that accepts and drops
+     * connections is not hammered.
+     */
+    private boolean retryReconnectUsed;
+    /** Why the connection in service failed, when a write error said so before it closed. */
+    private String lostBecause;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
                   Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame,
                   MemoryBudget budget) {
+        this(loop, shardIndex, ring, address, settings,
+                bootstrap(loop, address, ssl, channelType, settings, maxResponseFrame, budget));
+    }
+
+    /** With the transport's connections made by {@code connector} (tests: embedded channels). */
+    SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address,
+                  BackendSettings settings, Connector connector) {
         super(loop, shardIndex, ring, PooledByteBufAllocator.DEFAULT, settings.requestTimeout().toNanos(),
                 settings.maxInFlight());
         this.address = address;
         this.settings = settings;
+        this.connector = connector;
         this.backoffMillis = settings.reconnectMin().toMillis();
-        this.bootstrap = new Bootstrap()
+    }
+
+    private static Connector bootstrap(EventLoop loop, InetSocketAddress address, SslContext ssl,
+                                       Class<? extends Channel> channelType, BackendSettings settings,
+                                       int maxResponseFrame, MemoryBudget budget) {
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                // A failed write shuts down only our output: see Inbound.exceptionCaught.
+                .option(ChannelOption.AUTO_CLOSE, false);
+        return inbound -> bootstrap.clone()
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
-                        maxResponseFrame, budget, Inbound::new));
+                        maxResponseFrame, budget, inbound))
+                .connect(address);
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */
     ChannelFuture connect() {
         state = State.CONNECTING;
-        ChannelFuture f = bootstrap.connect(address);
+        ChannelFuture f = connector.connect(inbound);
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
-                onDown("connect failed: " + done.cause().getMessage());
+                onDown("connect failed: " + done.cause().getMessage(), false);
                 return;
             }
             Channel ch = done.channel();
@@ -85,7 +129,7 @@ final class SocketBackend extends Backend {
                     ch.close();
                     // BackendTlsHandler has logged the reason once per shard; no second line here.
                     reportedDown = true;
-                    onDown("TLS handshake failed: " + hs.cause().getMessage());
+                    onDown("TLS handshake failed: " + hs.cause().getMessage(), false);
                 }
             });
         });
@@ -98,9 +142,10 @@ final class SocketBackend extends Backend {
             return;
         }
         channel = ch;
+        lostBecause = null;
         state = State.ACTIVE;
         backoffMillis = settings.reconnectMin().toMillis();
-        if (reportedDown) {
+        if (reportedDown || retryReconnectUsed) {
             log.info("shard {}: connected again to {}", shard, address);
             reportedDown = false;
         } else {
@@ -117,21 +162,22 @@ final class SocketBackend extends Backend {
         }
     }
 
-    private void onDown(String reason) {
+    /**
+     * No connection: everything in flight (and held for it) fails with 0x86, and a reconnect is
+     * scheduled after the backoff.
+     *
+     * @param counted whether the failure was already reported to the ring (abort)
+     */
+    private void onDown(String reason, boolean counted) {
         channel = null;
         state = State.DOWN;
-        ByteBuf held;
-        while ((held = heldWhileConnecting.pollFirst()) != null) {
-            held.release();
-        }
         failAll(Status.TEMPORARY_FAILURE);
         if (closed) {
             return;
         }
-        if (!aborting) {
+        if (!counted) {
             ring.failure(shardIndex, reason);
         }
-        aborting = false;
         if (!reportedDown) {
             log.warn("shard {} ({}): {}; requests for it get 0x86 until it is back", shard, address, reason);
             reportedDown = true;
@@ -146,6 +192,44 @@ final class SocketBackend extends Backend {
                 connect();
             }
         }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The connection in service closed under its requests (memcached restarted, or closed it over a
+     * request it disliked). Reads in flight are retried on a new connection made now, not after the
+     * backoff: if the shard is back at once they are answered, else they fail with 0x86 when that
+     * attempt fails.
+     */
+    private void onLost() {
+        channel = null;
+        if (closed || retryReconnectUsed || !hasRetryableReads()) {
+            onDown(closed ? "closed" : lostBecause == null ? "connection lost" : "connection lost (" + lostBecause + ")",
+                    false);
+            return;
+        }
+        retryReconnectUsed = true;
+        ring.failure(shardIndex, "connection lost");
+        // CONNECTING before the retries are queued, so they are held for the new connection; so are
+        // requests clients send meanwhile.
+        state = State.CONNECTING;
+        int retried = retryReads();
+        log.warn("shard {} ({}): connection lost{}; reconnecting at once to retry the {} reads in flight,"
+                + " the other requests in flight fail with 0x86", shard, address,
+                lostBecause == null ? "" : " (" + lostBecause + ")", retried);
+        connect();
+    }
+
+    @Override
+    protected boolean retriesReads() {
+        return true;
+    }
+
+    @Override
+    protected void discardUnsent() {
+        ByteBuf held;
+        while ((held = heldWhileConnecting.pollFirst()) != null) {
+            held.release();
+        }
     }
 
     @Override
@@ -169,10 +253,16 @@ final class SocketBackend extends Backend {
     protected void abort(String reason) {
         log.warn("shard {}: closing connection: {}", shard, reason);
         ring.failure(shardIndex, reason);
-        if (channel != null) {
-            aborting = true;
-            channel.close();
+        Channel aborted = channel;
+        if (aborted != null) {
+            // Out of service before it is closed: whatever it still delivers (the rest of this read,
+            // say) is dropped, not matched against the in-flight table. Nothing on it is retried.
+            channel = null;
+            aborted.close();
+            onDown(reason, true);
         }
+        // While connecting there is no connection to close: the attempt goes on, and the caller's
+        // failAll has released the frames held for it.
     }
 
     /** Closes for good (gateway shutdown). */
@@ -180,6 +270,8 @@ final class SocketBackend extends Backend {
         closed = true;
         if (channel != null) {
             channel.close();
+        } else {
+            failAll(Status.TEMPORARY_FAILURE); // and release what is held for a connection that will not be used
         }
     }
 
@@ -187,7 +279,14 @@ final class SocketBackend extends Backend {
     private final class Inbound extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (ctx.channel() != channel) {
+                // An aborted connection (or one not yet in service): its answers belong to entries
+                // that are gone, and matching them could hand them to newer requests.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof ByteBuf frame) {
+                retryReconnectUsed = false;
                 onResponse(frame);
             } else {
                 ReferenceCountUtil.release(msg);
@@ -199,12 +298,28 @@ final class SocketBackend extends Backend {
         public void channelInactive(ChannelHandlerContext ctx) {
             // Only the connection in service: one that never got there was reported by connect().
             if (ctx.channel() == channel) {
-                onDown(closed ? "closed" : "connection lost");
+                onLost();
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof IOException && ctx.channel().isActive()) {
+                // A write failed because the shard closed or reset the connection (over a request it
+                // rejected, say). Closing now would throw away what it sent before: answers already
+                // in the socket, which would then be retried or failed although they came. So only
+                // our output is shut down (AUTO_CLOSE off), the rest is read, and the transport
+                // closes the channel on the shard's EOF or reset (a read error always closes).
+                if (ctx.channel() == channel && lostBecause == null) {
+                    Throwable root = cause;
+                    while (root.getCause() != null && root.getCause() != root) {
+                        root = root.getCause();
+                    }
+                    lostBecause = String.valueOf(root.getMessage());
+                }
+                log.debug("shard {}: {}", shard, cause.toString());
+                return;
+            }
             log.warn("shard {}: {}", shard, cause.toString());
             ctx.close();
         }
