@@ -61,7 +61,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
-            ch.pipeline().addLast(HandlerNames.TLS, tls)
+            ch.pipeline().addLast(HandlerNames.TLS_RECORDS, new TlsRecordStallHandler(limits.frameReadTimeout()))
+                    .addLast(HandlerNames.TLS, tls)
                     .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
                     .addLast(HandlerNames.TLS_CLOSE, tlsClose);
         }

@@ -2,6 +2,7 @@ package dev.kvgate.gateway.pipeline;
 
 /** Names of the handlers in kvgate's pipelines, in pipeline order. */
 public final class HandlerNames {
+    public static final String TLS_RECORDS = "tls-records";
     public static final String TLS = "tls";
     public static final String TLS_INFO = "tls-info";
     public static final String TLS_CLOSE = "tls-close";
