@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,16 +122,6 @@ class SettingsTest {
     void aDirectoryIsNotAConfigurationFile(@TempDir Path dir) {
         SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(dir)));
         assertEquals(dir + ": cannot read configuration file (is a directory)", e.getMessage());
-    }
-
-    @Test
-    void unreadableFileIsNamed(@TempDir Path dir) throws Exception {
-        Path f = dir.resolve("secret.conf");
-        Files.writeString(f, "kvgate.io-threads = 1\n");
-        Files.setPosixFilePermissions(f, java.util.Set.of());
-        assumeFalse(Files.isReadable(f), "root reads any file: nothing to refuse");
-        SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(Optional.of(f)));
-        assertEquals(f + ": cannot read configuration file (permission denied)", e.getMessage());
     }
 
     @Test
