@@ -16,6 +16,10 @@ import java.util.Locale;
  * hash, not MD5. modula (nc_modula.c): a server appears {@code weight} times in a list, in order, and
  * a key goes to entry {@code hash % length}. A pool of one server takes every key. Not reproduced:
  * {@code hash_tag}, auto-ejection.
+ *
+ * <p>nutcracker sorts a pool's servers by name while checking for duplicates
+ * ({@code conf_validate_server}: shorter names first, then byte order), and that sorted order, not
+ * the order of the configuration file, is the one modula counts in and ketama breaks ties by.
  */
 final class Twemproxy {
 
@@ -51,7 +55,40 @@ final class Twemproxy {
         KeyHash keyHash = hash;
         String description = "twemproxy 0.5.0: distribution " + (ketama ? "ketama" : "modula") + ", hash " + hashName;
         return Placement.twemproxy(Placement.spec(name, options), description,
-                nodes -> useKetama ? ketama(keyHash, nodes) : modula(keyHash, nodes));
+                nodes -> inConfigurationOrder(nodes, sorted -> useKetama ? ketama(keyHash, sorted) : modula(keyHash, sorted)));
+    }
+
+    /** Builds over the nodes in nutcracker's order and answers with indexes into the given order. */
+    private static ShardLocator inConfigurationOrder(List<Node> nodes,
+            java.util.function.Function<List<Node>, ShardLocator> build) {
+        Integer[] order = new Integer[nodes.size()];
+        byte[][] names = new byte[nodes.size()][];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            names[i] = ringName(nodes.get(i).name()).getBytes(StandardCharsets.UTF_8);
+        }
+        Arrays.sort(order, (a, b) -> names[a].length != names[b].length
+                ? Integer.compare(names[a].length, names[b].length) : Arrays.compareUnsigned(names[a], names[b]));
+        for (int i = 1; i < order.length; i++) {
+            if (Arrays.equals(names[order[i - 1]], names[order[i]])) {
+                throw new IllegalArgumentException("twemproxy refuses two servers named "
+                        + ringName(nodes.get(order[i]).name()));
+            }
+        }
+        List<Node> sorted = Arrays.stream(order).map(nodes::get).toList();
+        ShardLocator inner = build.apply(sorted);
+        int[] toConfigured = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        return new ShardLocator() {
+            @Override
+            public int shardOf(byte[] key, int offset, int length) {
+                return toConfigured[inner.shardOf(key, offset, length)];
+            }
+
+            @Override
+            public int shardCount() {
+                return toConfigured.length;
+            }
+        };
     }
 
     static KeyHash hash(String name) {

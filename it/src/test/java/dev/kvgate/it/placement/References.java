@@ -149,13 +149,14 @@ final class References {
                         .append(expected[i]).append(", kvgate ").append(ours);
             }
         }
-        System.out.printf("placement %-60s %d/%d keys as %s%n", spec + " " + weights(nodes), same, keys.size(), reference);
+        System.out.printf("placement %-60s %d/%d keys as %s%n", spec + " over " + nodes.size() + " shards" + weights(nodes),
+                same, keys.size(), reference);
         assertEquals(keys.size(), same, spec + " over " + nodes + ": " + (keys.size() - same) + " of " + keys.size()
                 + " keys placed differently" + first);
     }
 
     private static String weights(List<Node> nodes) {
-        return nodes.stream().allMatch(n -> n.weight() == 1) ? "" : "weights "
+        return nodes.stream().allMatch(n -> n.weight() == 1) ? "" : ", weights "
                 + nodes.stream().map(n -> Integer.toString(n.weight())).toList();
     }
 
