@@ -134,7 +134,7 @@ public final class Placement {
                     nodes -> HashModuloLocator.oneSlotEach(KeyHash.CRC32_FULL, nodes.size()));
             case "pymemcache" -> noOptions(name, options, false, PRESETS.get("pymemcache"),
                     nodes -> new RendezvousLocator(names(nodes)));
-            default -> throw new IllegalArgumentException("unknown placement preset '" + name + "'; valid: "
+            default -> throw new IllegalArgumentException("unknown hash preset '" + name + "'; valid: "
                     + String.join(", ", PRESETS.keySet()));
         };
     }

@@ -48,6 +48,10 @@ public final class Main {
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("placement")) {
+            return dev.kvgate.gateway.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
+                    out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -63,6 +67,7 @@ public final class Main {
                     out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
                     out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
                     out.println("       java -jar kvgate.jar hash-password     (a PBKDF2 hash for kvgate.auth.users)");
+                    out.println("       java -jar kvgate.jar placement [options] (where keys go; placement --help)");
                     out.println("  -c FILE   HOCON configuration over the built-in reference.conf");
                     return OK;
                 }
