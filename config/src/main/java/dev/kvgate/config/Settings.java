@@ -365,6 +365,8 @@ public final class Settings {
             ConfigValue v = list.get(i);
             String address;
             boolean tls = false;
+            String name = null;
+            int weight = 1;
             if (v.valueType() == ConfigValueType.STRING) {
                 address = (String) v.unwrapped();
             } else if (v.valueType() == ConfigValueType.OBJECT) {
@@ -374,10 +376,19 @@ public final class Settings {
                 }
                 address = within(o, path + ".", e -> e.getString("address"));
                 tls = within(o, path + ".", e -> e.hasPath("tls") && e.getBoolean("tls"));
+                name = within(o, path + ".", e -> e.hasPath("name") ? e.getString("name") : null);
+                weight = within(o, path + ".", e -> e.hasPath("weight") ? e.getInt("weight") : 1);
+                if (weight < 1) {
+                    throw new SettingsException(path + ".weight", "must be at least 1, was " + weight);
+                }
+                if (name != null && name.isBlank()) {
+                    throw new SettingsException(path + ".name", "must not be empty");
+                }
             } else {
                 throw new SettingsException(path, "expected \"host:port\" or { address = \"host:port\", tls = true }");
             }
-            ShardSettings shard = hostPort(address, tls, path);
+            ShardSettings parsed = hostPort(address, tls, path);
+            ShardSettings shard = new ShardSettings(parsed.host(), parsed.port(), tls, name, weight);
             if (!seen.add(shard.address())) {
                 throw new SettingsException(path, "duplicate shard " + shard.address());
             }

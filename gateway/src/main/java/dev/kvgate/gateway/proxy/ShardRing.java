@@ -2,7 +2,8 @@ package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.BackendSettings;
 import dev.kvgate.routing.HashPreset;
-import dev.kvgate.routing.Locators;
+import dev.kvgate.routing.Node;
+import dev.kvgate.routing.Placement;
 import dev.kvgate.routing.ShardLocator;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ public final class ShardRing {
     private record Ring(ShardLocator locator, int[] toShard, int only) {
     }
 
-    private final HashPreset preset;
+    private final Placement placement;
+    private final List<Node> nodes;
     private final List<String> names;
     private final boolean eject;
     private final int ejectAfter;
@@ -35,8 +37,14 @@ public final class ShardRing {
     private volatile Ring ring;
 
     public ShardRing(HashPreset preset, List<String> names, BackendSettings settings) {
-        this.preset = preset;
-        this.names = List.copyOf(names);
+        this(Placement.of(preset), names.stream().map(Node::of).toList(), settings);
+    }
+
+    /** @throws IllegalArgumentException when the placement cannot place over these nodes (e.g. weights it has not) */
+    public ShardRing(Placement placement, List<Node> nodes, BackendSettings settings) {
+        this.placement = placement;
+        this.nodes = List.copyOf(nodes);
+        this.names = nodes.stream().map(Node::name).toList();
         this.eject = settings.onShardFailure() == BackendSettings.OnShardFailure.EJECT;
         this.ejectAfter = settings.ejectAfter();
         this.failures = new AtomicIntegerArray(names.size());
@@ -114,14 +122,14 @@ public final class ShardRing {
     }
 
     private synchronized void rebuild() {
-        List<String> live = new ArrayList<>();
+        List<Node> live = new ArrayList<>();
         int[] toShard = new int[names.size()];
         for (int i = 0; i < names.size(); i++) {
             if (ejected.get(i) == 0) {
                 toShard[live.size()] = i;
-                live.add(names.get(i));
+                live.add(nodes.get(i));
             }
         }
-        ring = new Ring(Locators.create(preset, live), toShard, live.size() == 1 ? toShard[0] : -1);
+        ring = new Ring(placement.locator(live), toShard, live.size() == 1 ? toShard[0] : -1);
     }
 }

@@ -17,7 +17,8 @@ import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.GatewayStats;
 import dev.kvgate.gateway.proxy.ShardRing;
 import dev.kvgate.gateway.proxy.ShardTarget;
-import dev.kvgate.routing.HashPreset;
+import dev.kvgate.routing.Node;
+import dev.kvgate.routing.Placement;
 import dev.kvgate.tls.ClientTls;
 import dev.kvgate.tls.ReloadingServerTls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -77,9 +78,9 @@ public final class KvgateServer implements AutoCloseable {
      * @throws SettingsException for settings only found invalid at start (hash preset, TLS files)
      */
     public static KvgateServer start(KvgateSettings settings) throws InterruptedException {
-        HashPreset preset;
+        Placement preset;
         try {
-            preset = HashPreset.of(settings.routing().hash());
+            preset = Placement.parse(settings.routing().hash());
         } catch (IllegalArgumentException e) {
             throw new SettingsException("kvgate.routing.hash", e.getMessage());
         }
@@ -101,8 +102,13 @@ public final class KvgateServer implements AutoCloseable {
                 targets.add(new ShardTarget.Remote(shard, shard.tls() ? backendTls : null));
             }
         }
-        List<String> names = targets.stream().map(ShardTarget::name).toList();
-        ShardRing ring = new ShardRing(preset, names, settings.backend());
+        List<Node> nodes = targets.stream().map(t -> new Node(t.name(), t.weight())).toList();
+        ShardRing ring;
+        try {
+            ring = new ShardRing(preset, nodes, settings.backend());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.shards", e.getMessage());
+        }
 
         ReloadingServerTls tls = null;
         if (settings.listeners().stream().anyMatch(ListenerSettings::tls)) {
@@ -186,8 +192,9 @@ public final class KvgateServer implements AutoCloseable {
             where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                     .append(e.getValue().localAddress());
         }
-        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}{}", where, transport.name(),
-                settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded", names,
+        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}; placement {}{}", where, transport.name(),
+                settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded",
+                nodes.stream().map(n -> n.weight() == 1 ? n.name() : n.name() + " (weight " + n.weight() + ")").toList(), preset,
                 tls != null ? "; TLS engine " + tls.current().provider() : "");
         return server;
     }

@@ -50,6 +50,10 @@ public final class Main {
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("placement")) {
+            return dev.kvgate.gateway.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
+                    out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -121,6 +125,7 @@ public final class Main {
         out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
         out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
+        out.println("       java -jar kvgate.jar placement [options] (where keys go; placement --help)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");
