@@ -125,7 +125,7 @@ public final class Main {
         out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
         out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
-        out.println("       java -jar kvgate.jar placement [options] (where keys go; placement --help)");
+        out.println("       java -jar kvgate.jar placement [options] (placement --help)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");
