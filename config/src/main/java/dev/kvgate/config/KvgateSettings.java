@@ -14,7 +14,11 @@ public record KvgateSettings(
         LimitsSettings limits,
         java.time.Duration drainTimeout,
         BackendTlsSettings backendTls,
-        AuthSettings auth) {
+        AuthSettings auth,
+        AdminSettings admin,
+        LogSettings log,
+        /* How long /readyz says 503 on SIGTERM before the listeners close. */
+        java.time.Duration notReadyDelay) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);
