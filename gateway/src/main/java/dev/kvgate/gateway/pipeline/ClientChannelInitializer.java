@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
+ * The one client pipeline of every listener: wire counters -> [TLS] -> [access log] -> idle timer ->
+ * frame decoder -> session. A TLS
  * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -30,6 +31,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final GatewayStats stats;
     private final Authenticator auth;
     private final RequestValidator validator;
+    private final ListenerStats listenerStats;
+    /** Fraction of answers in the access log; 0 when it is off. */
+    private final double accessSample;
+
+    /** A listener with no name of its own and no access log (tests). */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator,
+                new ListenerStats(ssl != null ? "tls" : "plain"), 0);
+    }
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
@@ -37,10 +49,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * @param tlsStats handshake counters of the TLS listeners
      * @param auth who may send data commands (auth.mode)
      * @param validator what each opcode allows (checked before anything is routed)
+     * @param listenerStats this listener's connection and byte counters
+     * @param accessSample fraction of answers written to the access log, 0 for none
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
-                                    Authenticator auth, RequestValidator validator) {
+                                    Authenticator auth, RequestValidator validator, ListenerStats listenerStats,
+                                    double accessSample) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -50,16 +65,23 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.stats = stats;
         this.auth = auth;
         this.validator = validator;
+        this.listenerStats = listenerStats;
+        this.accessSample = accessSample;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(HandlerNames.WIRE_COUNTERS, new WireCountersHandler(listenerStats));
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
             ch.pipeline().addLast(HandlerNames.TLS, tls)
+                    .addLast(HandlerNames.TLS_METRICS, new TlsMetricsHandler(tlsStats))
                     .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
                     .addLast(HandlerNames.TLS_CLOSE, tlsClose);
+        }
+        if (accessSample > 0) {
+            ch.pipeline().addLast(HandlerNames.ACCESS_LOG, new AccessLogHandler(accessSample, listenerStats));
         }
         ch.pipeline()
                 // Idle counts from the last read or write, so a client gets the whole timeout after

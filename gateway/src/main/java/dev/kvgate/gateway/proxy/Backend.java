@@ -33,6 +33,8 @@ abstract class Backend {
     final int shardIndex;
     final ShardRing ring;
     final ByteBufAllocator alloc;
+    /** This loop's counters (latency, timeouts), read by the admin listener at scrape time. */
+    final LoopCounters counters;
     private final long timeoutNanos;
     private final int maxInFlight;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
@@ -50,6 +52,7 @@ abstract class Backend {
         this.shardIndex = shardIndex;
         this.ring = ring;
         this.shard = ring.name(shardIndex);
+        this.counters = ring.counters(loop);
         this.alloc = alloc;
         this.timeoutNanos = timeoutNanos;
         this.maxInFlight = maxInFlight;
@@ -143,6 +146,7 @@ abstract class Backend {
                     return; // one of several answer frames (STAT); the entry stays at the head
                 }
                 inFlight.pollFirst();
+                counters.latency(shardIndex, System.nanoTime() - (head.deadlineNanos - timeoutNanos));
                 graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
@@ -205,6 +209,7 @@ abstract class Backend {
         graceGiven = false;
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
+        counters.timedOut(shardIndex, inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);
         abort("request timeout");
     }

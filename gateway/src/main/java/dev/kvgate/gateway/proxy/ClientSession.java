@@ -60,7 +60,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
-    private LoopBackends backends;
+    /** This loop's backend connections; slots count their answers in its counters. */
+    LoopBackends backends;
     private Channel channel;
     private ByteBufAllocator alloc;
     private boolean closed;

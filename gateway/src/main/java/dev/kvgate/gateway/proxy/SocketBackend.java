@@ -97,6 +97,7 @@ final class SocketBackend extends Backend {
         }
         channel = ch;
         state = State.ACTIVE;
+        ring.connected(shardIndex, reportedDown);
         backoffMillis = settings.reconnectMin().toMillis();
         if (reportedDown) {
             log.info("shard {}: connected again to {}", shard, address);
