@@ -10,6 +10,7 @@ import dev.kvgate.gateway.admin.AdminSources;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.engine.EngineClock;
 import dev.kvgate.gateway.engine.EngineShard;
+import dev.kvgate.gateway.log.LogFormat;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
 import dev.kvgate.gateway.pipeline.ListenerStats;
 import dev.kvgate.gateway.pipeline.TlsStats;
@@ -81,6 +82,7 @@ public final class KvgateServer implements AutoCloseable {
      * @throws SettingsException for settings only found invalid at start (hash preset, TLS files)
      */
     public static KvgateServer start(KvgateSettings settings) throws InterruptedException {
+        LogFormat.apply(settings.log().format());
         HashPreset preset;
         try {
             preset = HashPreset.of(settings.routing().hash());
