@@ -34,7 +34,7 @@ final class StatusPage {
               var left = Number(el.dataset.notAfter) - Date.now();
               var days = Math.floor(left / 86400000);
               el.textContent = left <= 0 ? 'EXPIRED' : (days >= 1 ? 'in ' + days + ' days' : 'in ' + Math.ceil(left / 3600000) + ' hours');
-              el.className = left <= 0 ? 'badge bad' : (left < Number(el.dataset.warnMs) ? 'badge warn' : 'badge ok');
+              el.classList.add(left <= 0 ? 'bad' : (left < Number(el.dataset.warnMs) ? 'warn' : 'ok'));
             });
             """;
 
