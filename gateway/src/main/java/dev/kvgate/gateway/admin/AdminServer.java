@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * on it: whatever a scrape or the status page costs, the mcbp event loops never wait for it.
  */
 public final class AdminServer implements AutoCloseable {
+    /** Every path the admin listener answers. */
+    public static final java.util.List<String> ROUTES = AdminHandler.ROUTES;
+
     /** Largest request accepted: the routes take no body. */
     private static final int MAX_REQUEST = 8192;
 
