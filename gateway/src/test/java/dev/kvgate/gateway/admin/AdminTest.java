@@ -119,6 +119,29 @@ class AdminTest {
     }
 
     @Test
+    void plaintextOnTheTlsListenerIsAHandshakeFailureByReason() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port(TransportKind.TLS))) {
+            s.setSoTimeout(10_000);
+            byte[] noop = new byte[24];
+            noop[0] = (byte) 0x80;
+            noop[1] = 0x0a;
+            s.getOutputStream().write(noop);
+            s.getOutputStream().flush();
+            while (s.getInputStream().read() >= 0) {
+                // until kvgate closes it
+            }
+        } catch (java.net.SocketException reset) {
+            // closed with a reset: as good
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String m;
+        do {
+            m = get("/metrics").body();
+        } while (!m.contains("kvgate_tls_handshake_failures_total{reason=\"not_tls\"}") && System.nanoTime() < deadline);
+        assertTrue(sample(m, "kvgate_tls_handshake_failures_total{reason=\"not_tls\"}") >= 1, m);
+    }
+
+    @Test
     void memoryDiagnosticIsJsonOnTheAdminSide() throws Exception {
         try (McbpClient c = gateway.client(TransportKind.PLAIN)) {
             assertEquals(0, c.noop().status());
