@@ -179,9 +179,62 @@ public final class Settings {
                 positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"),
                 section(c, "backend-tls", Settings::backendTls),
                 section(c, "auth", Settings::auth),
-                section(c, "memory", Settings::memory));
+                section(c, "memory", Settings::memory),
+                section(c, "admin", Settings::admin),
+                section(c, "log", Settings::log),
+                notNegative(c, "shutdown.not-ready-delay", "kvgate.shutdown.not-ready-delay"));
     }
 
+    private static AdminSettings admin(Config a) {
+        int port = a.getInt("port");
+        if (port < 0 || port > 65535) {
+            throw new SettingsException("kvgate.admin.port", port + " is not a port (0-65535)");
+        }
+        return new AdminSettings(a.getBoolean("enabled"), a.getString("host"), port, readyShards(a));
+    }
+
+    /** all | any | a number in (0, 1]. */
+    private static AdminSettings.ReadyShards readyShards(Config a) {
+        String raw = a.getValue("ready-shards").unwrapped().toString().trim();
+        switch (raw.toLowerCase(Locale.ROOT)) {
+            case "all" -> {
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.ALL, 1);
+            }
+            case "any" -> {
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.ANY, 0);
+            }
+            default -> {
+                double f;
+                try {
+                    f = Double.parseDouble(raw);
+                } catch (NumberFormatException e) {
+                    f = Double.NaN;
+                }
+                if (!(f > 0 && f <= 1)) {
+                    throw new SettingsException("kvgate.admin.ready-shards",
+                            "\"" + raw + "\" is not all, any or a fraction in (0, 1]");
+                }
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.FRACTION, f);
+            }
+        }
+    }
+
+    private static LogSettings log(Config l) {
+        double sample = l.getDouble("access.sample");
+        if (!(sample > 0 && sample <= 1)) {
+            throw new SettingsException("kvgate.log.access.sample", "must be in (0, 1], was " + sample);
+        }
+        return new LogSettings(enumValue(l, "format", LogSettings.Format.class, "kvgate.log.format"),
+                l.getBoolean("access.enabled"), sample);
+    }
+
+    private static Duration notNegative(Config c, String key, String path) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative()) {
+            throw new SettingsException(path, "must not be negative, was " + d);
+        }
+        return d;
+    }
     private static MemorySettings memory(Config m) {
         java.util.OptionalLong budget = java.util.OptionalLong.empty();
         if (!"auto".equals(m.getValue("budget").unwrapped())) {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
+ * The one client pipeline of every listener: wire counters -> [TLS record timer, TLS] -> [access log] -> idle timer ->
+ * frame decoder -> session. A TLS
  * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -32,6 +33,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Authenticator auth;
     private final RequestValidator validator;
     private final MemoryBudget budget;
+    private final ListenerStats listenerStats;
+    /** Fraction of answers in the access log; 0 when it is off. */
+    private final double accessSample;
+
+    /** A listener with no name of its own and no access log (tests). */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator,
+                MemoryBudget.unlimited(64 * 1024), new ListenerStats(ssl != null ? "tls" : "plain"), 0);
+    }
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
@@ -40,10 +52,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * @param auth who may send data commands (auth.mode)
      * @param validator what each opcode allows (checked before anything is routed)
      * @param budget    large requests are gathered against it
+     * @param listenerStats this listener's connection and byte counters
+     * @param accessSample fraction of answers written to the access log, 0 for none
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
-                                    Authenticator auth, RequestValidator validator, MemoryBudget budget) {
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget,
+                                    ListenerStats listenerStats, double accessSample) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -54,17 +69,24 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.auth = auth;
         this.validator = validator;
         this.budget = budget;
+        this.listenerStats = listenerStats;
+        this.accessSample = accessSample;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(HandlerNames.WIRE_COUNTERS, new WireCountersHandler(listenerStats));
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
             ch.pipeline().addLast(HandlerNames.TLS_RECORDS, new TlsRecordStallHandler(limits.frameReadTimeout()))
                     .addLast(HandlerNames.TLS, tls)
+                    .addLast(HandlerNames.TLS_METRICS, new TlsMetricsHandler(tlsStats))
                     .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
                     .addLast(HandlerNames.TLS_CLOSE, tlsClose);
+        }
+        if (accessSample > 0) {
+            ch.pipeline().addLast(HandlerNames.ACCESS_LOG, new AccessLogHandler(accessSample, listenerStats));
         }
         ch.pipeline()
                 // Idle counts from the last read or write, so a client gets the whole timeout after

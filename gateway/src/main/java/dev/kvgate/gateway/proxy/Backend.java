@@ -38,6 +38,8 @@ abstract class Backend {
     final int shardIndex;
     final ShardRing ring;
     final ByteBufAllocator alloc;
+    /** This loop's counters (latency, timeouts), read by the admin listener at scrape time. */
+    final LoopCounters counters;
     private final long timeoutNanos;
     private final int maxInFlight;
     /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
@@ -58,6 +60,7 @@ abstract class Backend {
         this.shardIndex = shardIndex;
         this.ring = ring;
         this.shard = ring.name(shardIndex);
+        this.counters = ring.counters(loop);
         this.alloc = alloc;
         this.timeoutNanos = timeoutNanos;
         this.maxInFlight = maxInFlight;
@@ -193,6 +196,7 @@ abstract class Backend {
                 }
                 inFlight.pollFirst();
                 head.dropRequest();
+                counters.latency(shardIndex, ticker.nanoTime() - (head.deadlineNanos - timeoutNanos));
                 graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
@@ -316,6 +320,7 @@ abstract class Backend {
         // Not a lost connection: the shard is hung, so nothing is retried.
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
+        counters.timedOut(shardIndex, inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);
         abort("request timeout");
     }

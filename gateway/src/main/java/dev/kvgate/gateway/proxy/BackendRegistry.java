@@ -65,7 +65,7 @@ public final class BackendRegistry implements AutoCloseable {
                                     settings.maxInFlight())};
                         }
                     }
-                    return new LoopBackends(ring, byShard);
+                    return new LoopBackends(ring, byShard, ring.counters(loop));
                 }).get();
                 byLoop.put(executor, lb);
             } catch (ExecutionException e) {

@@ -54,7 +54,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             .orElse("kvgate-unknown");
     private static final byte[] VERSION_BYTES = VERSION.getBytes(StandardCharsets.US_ASCII);
     private static final long PID = ProcessHandle.current().pid();
-    private static final byte[] MEMORY_GROUP = "kvgate-memory".getBytes(StandardCharsets.US_ASCII);
 
     private final BackendRegistry registry;
     private final LimitsSettings limits;
@@ -73,7 +72,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
-    private LoopBackends backends;
+    /** This loop's backend connections; slots count their answers in its counters. */
+    LoopBackends backends;
     private Channel channel;
     private ByteBufAllocator alloc;
     private boolean closed;
@@ -257,10 +257,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void broadcast(ByteBuf frame, Opcode op) {
-        if (op == Opcode.STAT && keyEquals(frame, MEMORY_GROUP)) {
-            memoryStats(frame);
-            return;
-        }
         Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), true);
         int shards = backends.shardCount();
         boolean stat = op == Opcode.STAT;
@@ -386,51 +382,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         ByteBuf response = error(Mcbp.opcode(frame), status, Mcbp.opaque(frame));
         frame.release();
         slot.settle(response);
-    }
-
-    private static boolean keyEquals(ByteBuf frame, byte[] key) {
-        if (Mcbp.keyLength(frame) != key.length) {
-            return false;
-        }
-        int at = Mcbp.keyIndex(frame);
-        for (int i = 0; i < key.length; i++) {
-            if (frame.getByte(at + i) != key[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * STAT kvgate-memory: the gateway process's own memory after a full GC, for measuring what a
-     * connection costs (java -jar kvgate.jar idle). Answered by the gateway; runs System.gc(), so it
-     * is a diagnostic, not something to poll.
-     */
-    private void memoryStats(ByteBuf frame) {
-        int opaque = Mcbp.opaque(frame);
-        frame.release();
-        Slot slot = newSlot(Opcode.STAT.code(), opaque, false, true);
-        System.gc();
-        Runtime rt = Runtime.getRuntime();
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("heap_used", Long.toString(rt.totalMemory() - rt.freeMemory()));
-        m.put("direct_used", Long.toString(io.netty.util.internal.PlatformDependent.usedDirectMemory()));
-        m.put("rss", Long.toString(rssBytes()));
-        m.put("curr_connections", Long.toString(stats.currentConnections()));
-        slot.settle(StatsSlot.build(alloc, opaque, m));
-    }
-
-    private static long rssBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /** The gateway's own entries of the general STAT group. */

@@ -7,7 +7,12 @@ import dev.kvgate.routing.Placement;
 import dev.kvgate.routing.ShardLocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * first answer puts it back. With fail-fast the ring never changes.
  *
  * <p>Lookups read one volatile field; changes are rare and rebuild the ring under a lock.
+ *
+ * <p>It also keeps what the admin listener reports per shard: whether it is reachable (its last
+ * event was a connection or an answer, not a failure), its failures, ejections and reconnects (rare
+ * events, so atomics), and each event loop's {@link LoopCounters}.
  */
 public final class ShardRing {
     private static final Logger log = LoggerFactory.getLogger(ShardRing.class);
@@ -34,6 +43,10 @@ public final class ShardRing {
     private final int ejectAfter;
     private final AtomicIntegerArray failures;
     private final AtomicIntegerArray ejected;
+    private final AtomicLongArray failuresTotal;
+    private final AtomicLongArray ejections;
+    private final AtomicLongArray reconnects;
+    private final ConcurrentMap<EventExecutor, LoopCounters> loopCounters = new ConcurrentHashMap<>();
     private volatile Ring ring;
 
     public ShardRing(HashPreset preset, List<String> names, BackendSettings settings) {
@@ -49,6 +62,9 @@ public final class ShardRing {
         this.ejectAfter = settings.ejectAfter();
         this.failures = new AtomicIntegerArray(names.size());
         this.ejected = new AtomicIntegerArray(names.size());
+        this.failuresTotal = new AtomicLongArray(names.size());
+        this.ejections = new AtomicLongArray(names.size());
+        this.reconnects = new AtomicLongArray(names.size());
         rebuild();
     }
 
@@ -78,12 +94,56 @@ public final class ShardRing {
         return ejected.get(shard) == 1;
     }
 
+    /** The counters of event loop {@code loop}, made on first use (when its backends are created). */
+    LoopCounters counters(EventExecutor loop) {
+        return loopCounters.computeIfAbsent(loop, l -> new LoopCounters(names.size()));
+    }
+
+    /** Every event loop's counters, for the admin listener to add up. */
+    public Collection<LoopCounters> loopCounters() {
+        return loopCounters.values();
+    }
+
+    /** Whether the last thing heard of {@code shard} was good (a connection or an answer) and it is in service. */
+    public boolean reachable(int shard) {
+        return failures.get(shard) == 0 && ejected.get(shard) == 0;
+    }
+
+    /** Failures seen on connections to {@code shard}: connects failed, connections lost, timeouts. */
+    public long failures(int shard) {
+        return failuresTotal.get(shard);
+    }
+
+    /** Times {@code shard} was taken off the ring. */
+    public long ejections(int shard) {
+        return ejections.get(shard);
+    }
+
+    /** Connections to {@code shard} established again after one was lost or could not be made. */
+    public long reconnects(int shard) {
+        return reconnects.get(shard);
+    }
+
+    /**
+     * A connection to {@code shard} is up (after its TLS handshake); {@code again} when it replaces one
+     * that failed. An ejected shard stays ejected until it answers.
+     */
+    void connected(int shard, boolean again) {
+        if (again) {
+            reconnects.incrementAndGet(shard);
+        }
+        if (ejected.get(shard) == 0 && failures.get(shard) != 0) {
+            failures.set(shard, 0);
+        }
+    }
+
     /** A failure seen on a connection to {@code shard}. */
     void failure(int shard, String reason) {
+        failuresTotal.incrementAndGet(shard);
+        int n = failures.incrementAndGet(shard);
         if (!eject) {
             return;
         }
-        int n = failures.incrementAndGet(shard);
         if (n >= ejectAfter && ejected.get(shard) == 0) {
             synchronized (this) {
                 if (ejected.get(shard) == 1) {
@@ -97,6 +157,7 @@ public final class ShardRing {
                     return; // the last shard stays: failing fast beats sending every key nowhere
                 }
                 ejected.set(shard, 1);
+                ejections.incrementAndGet(shard);
                 rebuild();
             }
             log.warn("shard {} ejected after {} consecutive failures (last: {}); its keys go to the other shards",

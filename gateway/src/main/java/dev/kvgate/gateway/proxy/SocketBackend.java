@@ -144,6 +144,7 @@ final class SocketBackend extends Backend {
         channel = ch;
         lostBecause = null;
         state = State.ACTIVE;
+        ring.connected(shardIndex, reportedDown);
         backoffMillis = settings.reconnectMin().toMillis();
         if (reportedDown || retryReconnectUsed) {
             log.info("shard {}: connected again to {}", shard, address);
