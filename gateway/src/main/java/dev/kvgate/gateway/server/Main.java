@@ -48,6 +48,9 @@ public final class Main {
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("check")) {
+            return dev.kvgate.check.Check.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
