@@ -146,7 +146,7 @@ final class Expect {
     void check(Req req, Response r, Script s, boolean strictTexts, List<String> problems) {
         String unsupported = unsupportedIf.get(r.status());
         if (unsupported != null) {
-            throw new Unsupported(unsupported + String.format(" (%s answered 0x%04x)", req, r.status()));
+            throw new Unsupported(unsupported + String.format(": 0x%04x", r.status()));
         }
         byte opcode = req.opcode();
         if (r.magic() != Magic.RESPONSE.code()) {

@@ -53,7 +53,7 @@ final class SessionCases {
         List<CompletableFuture<Response>> a = c.sendAll(List.of(hello, Request.noop()));
         Response r = McbpClient.await(a.get(0), ctx.answerTimeout());
         if (r.status() == (Status.UNKNOWN_COMMAND.code() & 0xffff)) {
-            throw new Unsupported("the server does not know HELLO (memcached 1.6 does not): 0x81");
+            throw new Unsupported("the server does not know HELLO (memcached 1.6 does not): 0x0081");
         }
         List<String> problems = new ArrayList<>();
         if (r.status() != 0) {

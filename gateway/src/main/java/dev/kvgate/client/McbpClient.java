@@ -347,7 +347,7 @@ public final class McbpClient implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("no response within " + timeout, e);
+            throw new IOException("no response within " + timeout.toMillis() + " ms", e);
         }
     }
 
