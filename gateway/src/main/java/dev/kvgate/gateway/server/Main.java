@@ -54,6 +54,9 @@ public final class Main {
             return dev.kvgate.gateway.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
                     out, err);
         }
+        if (args.length > 0 && args[0].equals("check")) {
+            return dev.kvgate.check.Check.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -126,6 +129,7 @@ public final class Main {
         out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
         out.println("       java -jar kvgate.jar placement [options] (placement --help)");
+        out.println("       java -jar kvgate.jar check [options]   (check --help)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");

@@ -1,10 +1,10 @@
-package dev.kvgate.it.compare;
+package dev.kvgate.check;
 
 import dev.kvgate.gateway.protocol.Opcode;
 import java.util.List;
 import java.util.Map;
 
-/** One step of a {@link Case}: requests and what they get back, or something done between them. */
+/** One step of a scripted {@link Case}: requests and what they get back, or something done between them. */
 sealed interface Step {
 
     /** A request and what it gets back. */
@@ -36,6 +36,14 @@ sealed interface Step {
 
     /** The server closes the connection within a few seconds. */
     record ConnectionClosed() implements Step {
+    }
+
+    /** A NOOP is answered, or the connection is closed; either passes, the note says which. */
+    record UsableOrClosed() implements Step {
+    }
+
+    /** Reads STAT time: later absolute expirations count from the server's clock, not the client's. */
+    record ServerClock() implements Step {
     }
 
     /** Reads the general stats and keeps them under {@code name}. */

@@ -1,17 +1,18 @@
-package dev.kvgate.it.compare;
+package dev.kvgate.check;
 
 import dev.kvgate.client.Response;
 import dev.kvgate.gateway.protocol.Magic;
 import dev.kvgate.gateway.protocol.Status;
+import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * What the table says one request gets back: an answer (status, key echo, flags, value, CAS relation,
- * counter value), no answer at all (a quiet command), or a closed connection. Unless a case says
- * otherwise an answer has no key, no extras, CAS 0, and as value nothing on success or memcached's
- * text for the status on an error.
+ * What a scripted case says one request gets back: an answer (status, key echo, flags, value, CAS
+ * relation, counter value), no answer at all (a quiet command), or a closed connection. Unless a case
+ * says otherwise an answer has no key, no extras, CAS 0, and as value nothing on success or, on an
+ * error, some text: memcached's own when the run is strict about texts.
  */
 final class Expect {
     enum Kind { ANSWER, SILENT, CLOSED }
@@ -28,6 +29,9 @@ final class Expect {
     private boolean anyNonEmptyValue;
     private CasRule cas = CasRule.ZERO;
     private String casName;
+    /** The value is the server's text for an error: compared only when the run is strict about texts. */
+    private boolean errorText;
+    private final java.util.Map<Integer, String> unsupportedIf = new java.util.LinkedHashMap<>();
 
     private Expect(Kind kind, int status) {
         this.kind = kind;
@@ -41,6 +45,7 @@ final class Expect {
     static Expect error(Status status) {
         Expect e = new Expect(Kind.ANSWER, status.code() & 0xffff);
         e.value = status.message().getBytes(StandardCharsets.US_ASCII);
+        e.errorText = true;
         return e;
     }
 
@@ -74,11 +79,22 @@ final class Expect {
 
     Expect value(String v) {
         value = Req.bytes(v);
+        errorText = false;
         return this;
     }
 
     Expect value(byte[] v) {
         value = v;
+        errorText = false;
+        return this;
+    }
+
+    /**
+     * An answer with {@code status} means the server does not offer what the case tests (e.g. 0x81 to
+     * HELLO): the case is reported unsupported, with {@code reason}.
+     */
+    Expect unsupportedIf(Status status, String reason) {
+        unsupportedIf.put(status.code() & 0xffff, reason);
         return this;
     }
 
@@ -121,8 +137,17 @@ final class Expect {
         return kind;
     }
 
-    /** Adds a line to {@code problems} for every way {@code r} differs from this expectation. */
-    void check(Req req, Response r, Script s, List<String> problems) {
+    /**
+     * Adds a line to {@code problems} for every way {@code r} differs from this expectation; error texts
+     * are compared only when {@code strictTexts}.
+     *
+     * @throws Unsupported the answer's status says the server does not offer what the case tests
+     */
+    void check(Req req, Response r, Script s, boolean strictTexts, List<String> problems) {
+        String unsupported = unsupportedIf.get(r.status());
+        if (unsupported != null) {
+            throw new Unsupported(unsupported + String.format(": 0x%04x", r.status()));
+        }
         byte opcode = req.opcode();
         if (r.magic() != Magic.RESPONSE.code()) {
             problems.add(String.format("magic 0x%02x, expected 0x81", r.magic() & 0xff));
@@ -157,7 +182,7 @@ final class Expect {
             if (r.value().length == 0) {
                 problems.add("empty value, expected some text");
             }
-        } else {
+        } else if (!errorText || strictTexts) {
             byte[] expectedValue = value == null ? new byte[0] : value;
             if (!Arrays.equals(r.value(), expectedValue)) {
                 problems.add("value " + show(r.value()) + ", expected " + show(expectedValue));
@@ -248,7 +273,7 @@ final class Expect {
         int shown = Math.min(b.length, 40);
         String head = printable
                 ? "\"" + new String(b, 0, shown, StandardCharsets.US_ASCII) + "\""
-                : "0x" + dev.kvgate.testkit.Hex.encode(Arrays.copyOf(b, shown));
+                : "0x" + ByteBufUtil.hexDump(b, 0, shown);
         return b.length > shown ? head + "... (" + b.length + " bytes)" : head;
     }
 }

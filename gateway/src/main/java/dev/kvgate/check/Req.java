@@ -1,4 +1,4 @@
-package dev.kvgate.it.compare;
+package dev.kvgate.check;
 
 import dev.kvgate.client.Request;
 import dev.kvgate.gateway.protocol.Opcode;
@@ -19,7 +19,7 @@ final class Req {
     private byte[] value = NONE;
     private String casName;
     private long casLiteral;
-    /** Store expiration as an absolute Unix time this many seconds from when the request is built. */
+    /** Store expiration as an absolute Unix time this many seconds after the server's now. */
     private Integer expFromNow;
 
     private Req(byte opcode, String key) {
@@ -32,7 +32,7 @@ final class Req {
         return new Req(op.code(), null);
     }
 
-    /** A request with an opcode byte neither memcached nor kvgate knows, and an empty body. */
+    /** A request with an opcode byte memcached does not know, and an empty body. */
     static Req unknown(int opcode) {
         return new Req((byte) opcode, null);
     }
@@ -103,7 +103,10 @@ final class Req {
         return this;
     }
 
-    /** Store extras: expiration as an absolute Unix time, {@code seconds} from when the request is sent. */
+    /**
+     * Store extras: expiration as an absolute Unix time, {@code seconds} after the server's clock when the
+     * request is sent (the case reads the clock first with {@link Case#serverClock()}).
+     */
     Req expAt(int seconds) {
         expFromNow = seconds;
         return this;
@@ -144,7 +147,7 @@ final class Req {
         long cas = casName != null ? s.cas(casName) : casLiteral;
         byte[] ext = extras;
         if (expFromNow != null) {
-            int at = (int) (System.currentTimeMillis() / 1000 + expFromNow);
+            int at = (int) (s.serverNow() + expFromNow);
             ext = ByteBuffer.allocate(8).putInt(ByteBuffer.wrap(extras).getInt(0)).putInt(at).array();
         }
         return new Request(opcode, NONE, ext, k, value, cas, (short) 0);

@@ -1,4 +1,4 @@
-package dev.kvgate.it.compare;
+package dev.kvgate.check;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -7,13 +7,16 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The state one run of a {@link Case} on one target builds up: the key prefix that keeps the run's
- * keys apart from every other run's, the CAS values it named, and the stats snapshots it took.
+ * The state one run of a scripted {@link Case} on one target builds up: the key prefix that keeps the
+ * run's keys apart from every other run's, the CAS values it named, the stats snapshots it took, and
+ * the server's clock once read.
  */
 final class Script {
     private final String prefix;
     private final Map<String, NamedCas> cas = new HashMap<>();
     private final Map<String, Map<String, String>> snapshots = new HashMap<>();
+    private long serverSeconds = -1;
+    private long serverSecondsReadAt;
 
     Script(String prefix) {
         this.prefix = prefix;
@@ -80,6 +83,23 @@ final class Script {
             throw new IllegalStateException("no stats snapshot named '" + name + "'");
         }
         return s;
+    }
+
+    /** The server said its clock reads {@code unixSeconds} now. */
+    void serverClock(long unixSeconds) {
+        serverSeconds = unixSeconds;
+        serverSecondsReadAt = System.nanoTime();
+    }
+
+    /**
+     * The server's Unix time now, from its STAT time and the time passed since (a clock of one-second
+     * steps, like memcached's): absolute expirations then do not depend on the client's clock.
+     */
+    long serverNow() {
+        if (serverSeconds < 0) {
+            throw new IllegalStateException("the case reads the server's clock before it uses it");
+        }
+        return serverSeconds + (System.nanoTime() - serverSecondsReadAt) / 1_000_000_000L;
     }
 
     /** A case refers to a CAS whose answer never came or was not as expected; reported, not thrown out. */

@@ -1,4 +1,4 @@
-package dev.kvgate.it.compare;
+package dev.kvgate.check;
 
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.client.Request;
@@ -12,32 +12,43 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs one {@link Case} on one connection and lists every difference between what the target
- * answered and what the table expects; an empty list means the target behaved as specified.
+ * Runs a scripted {@link Case} on one connection and lists every difference between what the server
+ * answered and what the script expects: none is a pass, an answer that says the server does not offer
+ * the feature is unsupported.
  */
-final class CaseRunner {
-    /** For all answers of one step together, so a target that stops answering fails fast. */
-    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+final class ScriptRunner {
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final long MAX_SLEEP_MILLIS = 5_000;
 
     private final McbpClient client;
     private final Script script;
+    private final boolean strictTexts;
+    private final Duration answerTimeout;
     private final List<String> problems = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
     private long deadline;
 
-    private CaseRunner(McbpClient client, Script script) {
+    private ScriptRunner(McbpClient client, Script script, boolean strictTexts, Duration answerTimeout) {
         this.client = client;
         this.script = script;
+        this.strictTexts = strictTexts;
+        this.answerTimeout = answerTimeout;
     }
 
-    static List<String> run(Case c, McbpClient client, String keyPrefix) throws IOException, InterruptedException {
-        CaseRunner runner = new CaseRunner(client, new Script(keyPrefix));
+    static Outcome run(List<Step> steps, CaseContext ctx) throws IOException, InterruptedException {
+        ScriptRunner runner = new ScriptRunner(ctx.connect(), new Script(ctx.keyPrefix()), ctx.strictTexts(),
+                ctx.answerTimeout());
         int n = 0;
-        for (Step step : c.steps()) {
-            runner.step(++n, step);
+        try {
+            for (Step step : steps) {
+                runner.step(++n, step);
+            }
+        } catch (Unsupported u) {
+            if (runner.problems.isEmpty()) {
+                return Outcome.unsupported(u.getMessage());
+            }
         }
-        return runner.problems;
+        return Outcome.of(runner.problems, String.join("; ", runner.notes));
     }
 
     private void step(int n, Step step) throws IOException, InterruptedException {
@@ -57,6 +68,10 @@ final class CaseRunner {
             if (!client.awaitClosed(CLOSE_TIMEOUT)) {
                 problems.add("step " + n + ": connection still open " + CLOSE_TIMEOUT.toSeconds() + " s later");
             }
+        } else if (step instanceof Step.UsableOrClosed) {
+            usableOrClosed(n);
+        } else if (step instanceof Step.ServerClock) {
+            serverClock(n);
         } else if (step instanceof Step.Snapshot snapshot) {
             script.snapshot(snapshot.name(), client.stats());
         } else if (step instanceof Step.Deltas deltas) {
@@ -68,7 +83,8 @@ final class CaseRunner {
 
     private void send(int n, Step.Send send) throws IOException {
         List<Step.Exchange> exchanges = send.exchanges();
-        deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+        // One deadline for all answers of the step: a server that stops answering fails the case fast.
+        deadline = System.nanoTime() + answerTimeout.toNanos();
         if (send.pipelined()) {
             List<Request> requests = new ArrayList<>();
             for (Step.Exchange x : exchanges) {
@@ -109,7 +125,11 @@ final class CaseRunner {
         try {
             r = McbpClient.await(answer, remaining());
         } catch (IOException e) {
-            if (x.expect().kind() != Expect.Kind.CLOSED) {
+            if (e.getCause() instanceof java.util.concurrent.TimeoutException) {
+                // A quiet request is settled by a later answer: silence after it is the server's, not its.
+                problems.add("step " + where + " " + x.req() + ": the server stopped answering (nothing for it or"
+                        + " after it within " + answerTimeout.toMillis() + " ms), expected " + x.expect());
+            } else if (x.expect().kind() != Expect.Kind.CLOSED) {
                 problems.add("step " + where + " " + x.req() + ": " + e.getMessage() + ", expected " + x.expect());
             }
             return;
@@ -126,12 +146,44 @@ final class CaseRunner {
         }
         List<String> found = new ArrayList<>();
         try {
-            x.expect().check(x.req(), r, script, found);
+            x.expect().check(x.req(), r, script, strictTexts, found);
         } catch (Script.MissingCas e) {
             found.add(e.getMessage());
         }
         for (String f : found) {
             problems.add("step " + where + " " + x.req() + ": " + f);
+        }
+    }
+
+    private void usableOrClosed(int n) throws InterruptedException {
+        try {
+            Response noop = McbpClient.await(client.send(Request.noop()), CLOSE_TIMEOUT);
+            if (noop == null || noop.status() != 0) {
+                problems.add("step " + n + ": NOOP after the error got " + describe(noop)
+                        + ", expected status 0x0000 or a closed connection");
+            } else {
+                notes.add("kept the connection open after the error");
+            }
+        } catch (IOException e) {
+            if (client.awaitClosed(CLOSE_TIMEOUT)) {
+                notes.add("closed the connection after the error (as memcached does)");
+            } else {
+                problems.add("step " + n + ": NOOP after the error: " + e.getMessage()
+                        + ", expected an answer or a closed connection");
+            }
+        }
+    }
+
+    private void serverClock(int n) throws IOException {
+        String time = client.stats().get("time");
+        if (time == null) {
+            throw new Unsupported("the server reports no STAT time, so absolute expirations cannot be placed"
+                    + " on its clock");
+        }
+        try {
+            script.serverClock(Long.parseLong(time.trim()));
+        } catch (NumberFormatException e) {
+            problems.add("step " + n + ": STAT time is \"" + time + "\", expected Unix seconds");
         }
     }
 
@@ -153,7 +205,7 @@ final class CaseRunner {
         }
     }
 
-    private static String describe(Response r) {
+    static String describe(Response r) {
         if (r == null) {
             return "no answer";
         }
