@@ -116,6 +116,36 @@ public final class MemcachedProcess implements AutoCloseable {
     /** SIGSTOP: the port keeps accepting (the kernel completes handshakes) but nothing answers, like a hung host. */
     public void stop() {
         signal("STOP");
+        // kill(2) only queues the signal: on a loaded machine a worker thread can still answer a
+        // request before the group stop reaches it. Return once every thread is stopped.
+        awaitThreadStates('T', "stopped");
+    }
+
+    /** Waits (bounded) until every thread of the process is in {@code state} per /proc/PID/task/TID/stat. */
+    private void awaitThreadStates(char state, String what) {
+        Path tasks = Path.of("/proc", Long.toString(pid()), "task");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            try (var threads = Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) threads::iterator) {
+                    String stat = Files.readString(t.resolve("stat"), StandardCharsets.UTF_8);
+                    // The state follows the command name, which is in parentheses and may hold spaces.
+                    char s = stat.charAt(stat.lastIndexOf(')') + 2);
+                    if (s != state) {
+                        all = false;
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                all = false;
+            }
+            if (all) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        throw new IllegalStateException("memcached pid " + pid() + " not " + what + " after " + EXIT_TIMEOUT_MILLIS + " ms");
     }
 
     /** SIGCONT after {@link #stop()}. */
