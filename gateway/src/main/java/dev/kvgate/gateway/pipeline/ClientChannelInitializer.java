@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.pipeline;
 
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.config.ListenerSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.FrameDecoder;
@@ -8,6 +9,7 @@ import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.ClientSession;
 import dev.kvgate.gateway.proxy.GatewayStats;
+import dev.kvgate.gateway.text.ProtocolDetector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.SslContext;
@@ -18,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
- * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
+ * The one client pipeline of every listener: [TLS] -> idle timer -> protocol detector -> frame decoder
+ * -> session. A TLS listener differs only by the SslHandler in front (the unified transport); nothing
+ * below asks. The detector turns the pipeline of a text client into [TLS] -> idle timer -> text
+ * decoder -> text encoder -> session on its first byte.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     private final Supplier<SslContext> ssl;
@@ -32,6 +36,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Authenticator auth;
     private final RequestValidator validator;
     private final MemoryBudget budget;
+    private final ListenerSettings.Protocol protocol;
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
@@ -44,6 +49,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
                                     Authenticator auth, RequestValidator validator, MemoryBudget budget) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator, budget,
+                ListenerSettings.Protocol.AUTO);
+    }
+
+    /** @param protocol the client protocols this listener serves (told apart on the first byte) */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget,
+                                    ListenerSettings.Protocol protocol) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -54,6 +68,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.auth = auth;
         this.validator = validator;
         this.budget = budget;
+        this.protocol = protocol;
     }
 
     @Override
@@ -72,6 +87,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 // connection right after its answer; the saving was not measurable.)
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS))
+                // The session looks its frame decoder up when added: the detector replaces that
+                // decoder for a text client, and so must come before it.
+                .addLast(HandlerNames.DETECT, new ProtocolDetector(protocol, limits.maxFrame()))
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
                                 limits.frameReadTimeout(), budget))

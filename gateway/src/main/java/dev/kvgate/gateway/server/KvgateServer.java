@@ -151,7 +151,7 @@ public final class KvgateServer implements AutoCloseable {
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
-                                auth, validator, budget));
+                                auth, validator, budget, l.protocol()));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
