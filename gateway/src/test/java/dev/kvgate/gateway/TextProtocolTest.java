@@ -71,9 +71,8 @@ class TextProtocolTest {
                     + "set " + p + "s 0 0 1 noreply\r\nx\r\nincr " + p + "s 1\r\n"));
             assertEquals("", c.exchange("incr " + p + "n 1 noreply\r\ndelete " + p + "n noreply\r\ntouch "
                     + p + "zz 1 noreply\r\n"));
-            // (verbosity itself: the embedded engine does not take it; ComparisonTextIT runs it on memcached)
-            assertEquals("OK\r\nCLIENT_ERROR invalid exptime argument\r\nOK\r\nERROR\r\n", c.exchange(
-                    "flush_all 0\r\nflush_all x\r\nflush_all\r\nverbosity\r\n"));
+            assertEquals("OK\r\nOK\r\nCLIENT_ERROR invalid exptime argument\r\nOK\r\nERROR\r\n", c.exchange(
+                    "verbosity 1\r\nverbosity 0 noreply\r\nflush_all 0\r\nflush_all x\r\nflush_all\r\nverbosity\r\n"));
             assertTrue(c.exchange("version\r\n").matches("VERSION kvgate-\\S+\r\n"));
             String stats = c.exchange("stats\r\n");
             assertTrue(stats.startsWith("STAT pid ") && stats.endsWith("END\r\n"), stats);

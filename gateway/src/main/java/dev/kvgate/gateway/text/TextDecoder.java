@@ -87,6 +87,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
                 int have = in.readableBytes();
                 if (have > MAX_GET_LINE || (have > MAX_LINE && !startsWithGet(in))) {
                     // memcached closes such a connection without a word; the answers before it go out first.
+                    in.skipBytes(have);
                     end(ctx, out);
                 }
                 return;
@@ -459,9 +460,9 @@ public final class TextDecoder extends ByteToMessageDecoder {
             error(ctx, out, BAD_FORMAT, noreply);
             return;
         }
-        TextReply r = new TextReply(TextReply.Kind.OK, next());
-        r.noreply = noreply;
-        send(ctx, out, r, Opcode.VERBOSITY, int32(level.intValue()), null, 0);
+        // Answered here, not forwarded: memcached 1.6's binary protocol has no VERBOSITY (it answers
+        // 0x81 and closes the connection, which is shared), and a gateway's shards are not one log.
+        error(ctx, out, "OK", noreply);
     }
 
     private void stats(ChannelHandlerContext ctx, List<String> t, List<Object> out) {
@@ -549,13 +550,13 @@ public final class TextDecoder extends ByteToMessageDecoder {
         return v == null || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE ? null : v;
     }
 
-    /** memcached's safe_strtoul: no minus sign, at most 32 bits. */
+    /**
+     * memcached's safe_strtoul into a 32-bit field: an unsigned 64-bit number, cut to its low 32 bits
+     * (memcached stores 4294967296 as flags 0); a minus sign is refused.
+     */
     static Long parseUint32(String s) {
-        if (s.startsWith("-")) {
-            return null;
-        }
-        Long v = parseSigned(s);
-        return v == null || v > 0xffffffffL ? null : v;
+        Long v = parseUint64(s.startsWith("+") ? s.substring(1) : s);
+        return v == null ? null : v & 0xffffffffL;
     }
 
     /** memcached's safe_strtoull: no minus sign, at most 64 bits (returned as a signed long). */
