@@ -110,7 +110,8 @@ class TextIT {
                         + "md " + p + "m\r\nmd " + p + "m\r\nmd " + p + "m q\r\nmd " + p + "m2 q\r\nmd " + p + "m2 O7 k\r\n"
                         + "ma " + p + "c\r\nma " + p + "c N0 J5\r\nma " + p + "c v\r\nma " + p + "c MD D2 v\r\n"
                         + "ma " + p + "c q\r\nma " + p + "c v O3 k\r\nmg " + p + "m2 zz\r\nmg\r\nms " + p + "a\r\n"
-                        + "ms " + p + "a x\r\nmg " + p + "m2 T30 v\r\n");
+                        + "ms " + p + "a x\r\nmg " + p + "m2 T30 v\r\nmg " + p + "no v k\r\nmg " + p + "no k O5 v\r\n"
+                        + "md " + p + "no k O5\r\nma " + p + "no k O5\r\nms " + p + "no 1 MR k O5\r\nx\r\n");
     }
 
     @ParameterizedTest
