@@ -166,4 +166,14 @@ class TextProtocolTest {
             assertTrue(got.matches("VERSION kvgate-\\S+\r\n"), got);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void halfALineLeftAloneClosesAtTheFrameReadTimeoutAfterTheAnswersBeforeIt(TransportKind t) throws Exception {
+        try (GatewayFixture quick = GatewayFixture.start("kvgate.limits.frame-read-timeout = 300ms\n");
+             TextClient c = quick.textClient(t)) {
+            c.send("set " + t + "-half 0 0 1\r\nx\r\nget " + t + "-ha");
+            assertEquals("STORED\r\n", c.readToClose());
+        }
+    }
 }

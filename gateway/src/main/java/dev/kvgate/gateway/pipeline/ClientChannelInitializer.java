@@ -89,7 +89,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                         TimeUnit.MILLISECONDS))
                 // The session looks its frame decoder up when added: the detector replaces that
                 // decoder for a text client, and so must come before it.
-                .addLast(HandlerNames.DETECT, new ProtocolDetector(protocol, limits.maxFrame()))
+                .addLast(HandlerNames.DETECT, new ProtocolDetector(protocol, limits.maxFrame(), limits.frameReadTimeout()))
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
                                 limits.frameReadTimeout(), budget))

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +30,13 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
 
     private final ListenerSettings.Protocol protocol;
     private final int maxFrame;
+    private final Duration readTimeout;
 
-    public ProtocolDetector(ListenerSettings.Protocol protocol, int maxFrame) {
+    /** @param readTimeout how long a text command may stay incomplete (limits.frame-read-timeout) */
+    public ProtocolDetector(ListenerSettings.Protocol protocol, int maxFrame, Duration readTimeout) {
         this.protocol = protocol;
         this.maxFrame = maxFrame;
+        this.readTimeout = readTimeout;
     }
 
     @Override
@@ -54,7 +58,7 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
         }
         if (protocol == ListenerSettings.Protocol.TEXT || !binary) {
             ArrayDeque<TextReply> replies = new ArrayDeque<>();
-            ctx.pipeline().replace(FrameDecoder.class, HandlerNames.TEXT_DECODER, new TextDecoder(replies, maxFrame));
+            ctx.pipeline().replace(FrameDecoder.class, HandlerNames.TEXT_DECODER, new TextDecoder(replies, maxFrame, readTimeout));
             ctx.pipeline().addAfter(HandlerNames.TEXT_DECODER, HandlerNames.TEXT_ENCODER, new TextEncoder(replies));
         }
         ctx.pipeline().remove(this);

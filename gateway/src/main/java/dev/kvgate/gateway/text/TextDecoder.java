@@ -7,7 +7,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import dev.kvgate.gateway.log.PeerWarnings;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +33,7 @@ import java.util.List;
  * larger than the largest frame is refused with SERVER_ERROR and its bytes skipped.
  */
 public final class TextDecoder extends ByteToMessageDecoder {
+    private static final Logger log = LoggerFactory.getLogger(TextDecoder.class);
     static final int MAX_LINE = 2048;
     static final int MAX_GET_LINE = 1024 * 1024;
     /** memcached turns a negative expiry into this: an absolute time long past, so the item expires at once. */
@@ -40,6 +47,13 @@ public final class TextDecoder extends ByteToMessageDecoder {
 
     private final ArrayDeque<TextReply> replies;
     private final int maxFrame;
+    /** 0: no limit on how long a line or data block may stay incomplete. */
+    private final long readTimeoutNanos;
+    /** When the incomplete command now in the cumulation started arriving; -1 when there is none. */
+    private long partialSinceNanos = -1;
+    /** Commands decoded so far: tells whether a read completed one (and so began another). */
+    private long commandsOut;
+    private ScheduledFuture<?> stallTimer;
     private int nextOpaque = 1;
     /** A storage command whose data block has not fully arrived. */
     private PendingStore store;
@@ -57,8 +71,92 @@ public final class TextDecoder extends ByteToMessageDecoder {
      * @param maxFrame the largest binary frame a request may become (limits.max-frame)
      */
     public TextDecoder(ArrayDeque<TextReply> replies, int maxFrame) {
+        this(replies, maxFrame, Duration.ZERO);
+    }
+
+    /**
+     * @param readTimeout how long a command (line and data block) may stay incomplete before the
+     *                    connection is closed, as for a binary frame (limits.frame-read-timeout); zero
+     *                    for no limit
+     */
+    public TextDecoder(ArrayDeque<TextReply> replies, int maxFrame, Duration readTimeout) {
         this.replies = replies;
         this.maxFrame = maxFrame;
+        this.readTimeoutNanos = readTimeout.toNanos();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        long before = commandsOut;
+        super.channelRead(ctx, msg);
+        if (readTimeoutNanos > 0) {
+            trackPartial(ctx, commandsOut != before);
+        }
+    }
+
+    private boolean holdsPartial() {
+        return !ending && (store != null || swallow > 0 || internalBuffer().isReadable());
+    }
+
+    /** After a read: starts the clock of a command that began arriving, stops it when none is pending. */
+    private void trackPartial(ChannelHandlerContext ctx, boolean completedOne) {
+        if (!holdsPartial()) {
+            partialSinceNanos = -1;
+            return;
+        }
+        if (partialSinceNanos < 0 || completedOne) {
+            partialSinceNanos = ctx.executor().ticker().nanoTime();
+        }
+        if (stallTimer == null) {
+            stallTimer = ctx.executor().schedule(() -> checkStalled(ctx), readTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkStalled(ChannelHandlerContext ctx) {
+        stallTimer = null;
+        if (partialSinceNanos < 0 || ctx.isRemoved() || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = ctx.executor().ticker().nanoTime();
+        if (!holdsPartial()) {
+            partialSinceNanos = -1;
+            return;
+        }
+        if (!ctx.channel().config().isAutoRead()) {
+            // kvgate stopped reading: not the peer's delay.
+            partialSinceNanos = now;
+        } else if (now - partialSinceNanos >= readTimeoutNanos) {
+            // Half a line (or a data block) left alone: memcached would wait; kvgate answers what
+            // came before and closes, as for a stalled binary frame, so the slot is not held.
+            PeerWarnings.of(ctx.channel()).warn(log, ctx.channel(), "{}: a text command stayed incomplete for {} ms; closing",
+                    ctx.channel(), TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
+            ByteBuf in = internalBuffer();
+            in.skipBytes(in.readableBytes());
+            store = null;
+            swallow = 0;
+            partialSinceNanos = -1;
+            List<Object> out = new ArrayList<>(1);
+            end(ctx, out);
+            // Ownership: the session's.
+            ctx.fireChannelRead(out.get(0));
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        stallTimer = ctx.executor().schedule(() -> checkStalled(ctx),
+                partialSinceNanos + readTimeoutNanos - now, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelStallTimer();
+        super.channelInactive(ctx);
+    }
+
+    private void cancelStallTimer() {
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
+        }
     }
 
     @Override
@@ -95,6 +193,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
             int stop = nl > start && in.getByte(nl - 1) == '\r' ? nl - 1 : nl;
             String line = in.toString(start, stop - start, StandardCharsets.ISO_8859_1);
             in.readerIndex(nl + 1);
+            commandsOut++;
             command(ctx, line, out);
         }
     }
@@ -317,6 +416,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
     private void finishStore(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         PendingStore s = store;
         store = null;
+        commandsOut++;
         int at = in.readerIndex() + s.length;
         if (in.getByte(at) != '\r' || in.getByte(at + 1) != '\n') {
             in.skipBytes(s.length + 2);
@@ -589,6 +689,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelStallTimer();
         store = null;
     }
 }
