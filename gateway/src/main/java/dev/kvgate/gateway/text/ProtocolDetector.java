@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells a binary client from a text one on the connection's first byte, as memcached does (0x80 or
- * 0x08: binary), and sets the pipeline up for it: binary keeps the frame decoder; text puts a
+ * 0x08: binary; 0x16, a TLS handshake on a plain listener, is left to the frame decoder to refuse), and sets the pipeline up for it: binary keeps the frame decoder; text puts a
  * {@link TextDecoder} in its place and a {@link TextEncoder} before the session. Then it removes
  * itself, so later reads pay nothing. A binary-only listener answers a text client with one
  * SERVER_ERROR line and closes.
@@ -47,6 +47,11 @@ public final class ProtocolDetector extends ChannelInboundHandlerAdapter {
         }
         byte first = in.getByte(in.readerIndex());
         boolean binary = first == (byte) 0x80 || first == (byte) 0x08;
+        if (first == 0x16 && protocol == ListenerSettings.Protocol.AUTO) {
+            // A TLS handshake sent to a plain listener is no text command: the frame decoder refuses
+            // it at once with its log line, where the text decoder would wait for a newline.
+            binary = true;
+        }
         if (protocol == ListenerSettings.Protocol.BINARY && !binary) {
             in.release();
             PeerWarnings.of(ctx.channel()).info(log, ctx.channel(),
