@@ -100,7 +100,7 @@ class TextIT {
                 "set " + p + "big 0 0 " + big.length() + "\r\n" + big + "\r\nget " + p + "big\r\n",
                 // admin
                 "verbosity 1\r\nverbosity 0 noreply\r\nflush_all\r\nflush_all 0\r\nflush_all noreply\r\n"
-                        + "flush_all x\r\nget " + p + "0\r\n",
+                        + "flush_all x\r\nget " + p + "0\r\nstats reset\r\nstats bogus\r\n",
                 // meta (mn is the sentinel every exchange ends with, so no mn inside a script)
                 "ms " + p + "m 2 T0 F7\r\nhi\r\nms " + p + "m 2 q\r\nhi\r\nms " + p + "m 2 MA\r\nxx\r\n"
                         + "mg " + p + "m v f s k O42\r\nmg " + p + "m\r\nmg " + p + "zz v\r\nmg " + p + "zz v q\r\n"
