@@ -54,6 +54,8 @@ public final class TextDecoder extends ByteToMessageDecoder {
     /** Commands decoded so far: tells whether a read completed one (and so began another). */
     private long commandsOut;
     private ScheduledFuture<?> stallTimer;
+    /** Quiet requests handed on since the last one that is always answered. */
+    private int quietRun;
     private int nextOpaque = 1;
     /** A storage command whose data block has not fully arrived. */
     private PendingStore store;
@@ -456,6 +458,23 @@ public final class TextDecoder extends ByteToMessageDecoder {
         replies.addLast(withOpaque);
         // Ownership: the session's from here.
         out.add(frame);
+        settleQuietRun(ctx, out, s.op);
+    }
+
+    /** More quiet requests in a row than this get a NOOP behind them. */
+    static final int MAX_QUIET_RUN = 1024;
+
+    /**
+     * A quiet request's reply leaves the queue only when a later request is answered; a client that
+     * sends nothing but noreply commands would grow the queue without end. So after
+     * {@link #MAX_QUIET_RUN} quiet requests in a row a NOOP whose answer writes nothing settles them.
+     */
+    private void settleQuietRun(ChannelHandlerContext ctx, List<Object> out, Opcode op) {
+        if (!op.quiet()) {
+            quietRun = 0;
+        } else if (++quietRun >= MAX_QUIET_RUN) {
+            send(ctx, out, new TextReply(TextReply.Kind.NONE, next()), Opcode.NOOP, null, null, 0);
+        }
     }
 
     private static TextReply copyWithOpaque(TextReply r, int opaque) {
@@ -616,6 +635,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
         replies.addLast(reply);
         // Ownership: the session's from here.
         out.add(frame);
+        settleQuietRun(ctx, out, op);
     }
 
     private static void writeRequestHeader(ByteBuf out, Opcode op, int keyLength, int extrasLength, int body,

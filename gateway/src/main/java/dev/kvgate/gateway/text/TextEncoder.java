@@ -57,11 +57,11 @@ public final class TextEncoder extends ChannelOutboundHandlerAdapter {
     private void answer(ByteBuf frame, Out out) {
         int opaque = Mcbp.opaque(frame);
         TextReply r;
-        while ((r = replies.peekFirst()) != null && r.opaque != opaque) {
-            // Passed over: a quiet request that succeeded (or missed) in silence.
+        while ((r = replies.peekFirst()) != null && r.opaque - opaque < 0) {
+            // Passed over (opaques count up): a quiet request that succeeded (or missed) in silence.
             replies.pollFirst();
         }
-        if (r == null) {
+        if (r == null || r.opaque != opaque) {
             log.debug("{}: an answer with opaque {} matches no text command", out.ctx.channel(), opaque);
             return;
         }

@@ -132,4 +132,35 @@ class TextCodecTest {
         }
         return sb.toString();
     }
+
+    @Test
+    void aLongRunOfNoreplyCommandsGetsANoopSoTheQueueStaysBounded() {
+        channel();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < TextDecoder.MAX_QUIET_RUN; i++) {
+            sb.append("set k 0 0 1 noreply\r\nx\r\n");
+        }
+        channel.writeInbound(Unpooled.copiedBuffer(sb, StandardCharsets.ISO_8859_1));
+        List<String> frames = frames();
+        assertEquals(TextDecoder.MAX_QUIET_RUN + 1, frames.size());
+        assertEquals("NOOP  0 " + (TextDecoder.MAX_QUIET_RUN + 1), frames.get(TextDecoder.MAX_QUIET_RUN));
+        ByteBuf out = Unpooled.buffer();
+        Responses.writeHeader(out, Opcode.NOOP.code(), 0, 0, 0, 0, TextDecoder.MAX_QUIET_RUN + 1, 0);
+        channel.writeOutbound(out);
+        assertEquals("", outbound());
+        assertTrue(replies.isEmpty(), "the NOOP's answer settled every quiet reply before it");
+    }
+
+    @Test
+    void anAnswerToANoreplyCommandIsDroppedAndLeavesTheQueueAlone() {
+        channel();
+        channel.writeInbound(Unpooled.copiedBuffer("add k 0 0 1 noreply\r\nx\r\nget k\r\n",
+                StandardCharsets.ISO_8859_1));
+        assertEquals(List.of("ADDQ k 1 1", "GETK k 0 2"), frames());
+        ByteBuf out = Unpooled.buffer();
+        Responses.writeHeader(out, Opcode.ADDQ.code(), 0, 0, 2, 0, 1, 0);
+        getkHit(out, 2, "k", 0, "v");
+        channel.writeOutbound(out);
+        assertEquals("VALUE k 0 1\r\nv\r\nEND\r\n", outbound());
+    }
 }
