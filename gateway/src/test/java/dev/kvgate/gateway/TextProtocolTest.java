@@ -176,4 +176,14 @@ class TextProtocolTest {
             assertEquals("STORED\r\n", c.readToClose());
         }
     }
+
+    @Test
+    void withSaslRequiredATextClientIsToldItIsUnauthenticated() throws Exception {
+        String conf = "kvgate.auth { mode = sasl, allow-plain-on-plaintext = true, users = [ { name = app,"
+                + " password = \"" + dev.kvgate.gateway.auth.PasswordHash.hash("pw".toCharArray(), 10_000) + "\" } ] }\n";
+        try (GatewayFixture sasl = GatewayFixture.start(conf); TextClient c = sasl.textClient(TransportKind.PLAIN)) {
+            assertEquals("CLIENT_ERROR unauthenticated\r\nCLIENT_ERROR unauthenticated\r\nEND\r\nERROR\r\n",
+                    c.exchange("set k 0 0 1\r\nx\r\nget k\r\nbogus\r\n"));
+        }
+    }
 }
