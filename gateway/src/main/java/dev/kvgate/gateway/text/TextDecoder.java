@@ -85,6 +85,9 @@ public final class TextDecoder extends ByteToMessageDecoder {
         this.replies = replies;
         this.maxFrame = maxFrame;
         this.readTimeoutNanos = readTimeout.toNanos();
+        // A large value arriving over many reads is kept as the reads' own buffers, not copied into
+        // a cumulation grown by doubling; the SET then takes a slice of it.
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     @Override
