@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.text;
 
+import dev.kvgate.gateway.log.PeerWarnings;
 import dev.kvgate.gateway.protocol.Magic;
 import dev.kvgate.gateway.protocol.Mcbp;
 import dev.kvgate.gateway.protocol.Opcode;
@@ -7,21 +8,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import dev.kvgate.gateway.log.PeerWarnings;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads memcached's text and meta commands and hands each on as one or more binary request frames,
  * so that the session routes them exactly as a binary client's: {@code get a b c} becomes GETKQ a,
- * GETKQ b, GETK c; {@code set} one SET whose value is a retained slice of the read buffer. What each
+ * GETKQ b, GETK c; {@code set} one SET whose value (1 KiB or more) is a retained slice of the read
+ * buffer. What each
  * frame stands for is queued in {@code replies} for the {@link TextEncoder}. Errors found here (bad
  * lines, too large values) ride on a NOOP, so that they are written in their turn.
  *
@@ -312,7 +313,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
                 return;
             }
             case "mn" -> {
-                literalReply(ctx, out, "MN");
+                literal(ctx, out, "MN");
                 return;
             }
             case "mg" -> {
@@ -609,10 +610,6 @@ public final class TextDecoder extends ByteToMessageDecoder {
 
     /** A line written in its turn: a NOOP through the session carries it. */
     void literal(ChannelHandlerContext ctx, List<Object> out, String line) {
-        literalReply(ctx, out, line);
-    }
-
-    private void literalReply(ChannelHandlerContext ctx, List<Object> out, String line) {
         TextReply r = new TextReply(TextReply.Kind.LITERAL, next());
         r.literal = (line + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
         send(ctx, out, r, Opcode.NOOP, null, null, 0);
