@@ -291,10 +291,9 @@ public final class TextDecoder extends ByteToMessageDecoder {
                 }
             }
             case "version" -> {
-                if (n == 1) {
-                    send(ctx, out, new TextReply(TextReply.Kind.VERSION, next()), Opcode.VERSION, null, null, 0);
-                    return;
-                }
+                // memcached 1.6 looks at the first token only: "version foo" is a version too.
+                send(ctx, out, new TextReply(TextReply.Kind.VERSION, next()), Opcode.VERSION, null, null, 0);
+                return;
             }
             case "quit" -> {
                 if (n == 1) {
