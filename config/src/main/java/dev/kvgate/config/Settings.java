@@ -291,7 +291,10 @@ public final class Settings {
         }
         String host = l.hasPath("host") ? l.getString("host") : "0.0.0.0";
         boolean tls = l.hasPath("tls") && l.getBoolean("tls");
-        return new ListenerSettings(name, host, port, tls);
+        ListenerSettings.Protocol protocol = l.hasPath("protocol")
+                ? enumValue(l, "protocol", ListenerSettings.Protocol.class, path + ".protocol")
+                : ListenerSettings.Protocol.AUTO;
+        return new ListenerSettings(name, host, port, tls, protocol);
     }
 
     private static TlsSettings tls(Config t) {

@@ -92,6 +92,10 @@ class SettingsTest {
         assertEquals("kvgate.listeners[1].name: duplicate listener name \"a\"",
                 problem("kvgate.listeners = [ { name = a, port = 1 }, { name = a, port = 2 } ]"));
         assertEquals("kvgate.listeners[0].port: missing", problem("kvgate.listeners = [ { name = a } ]"));
+        assertEquals("kvgate.listeners[0].protocol: \"ascii\" is not one of auto, binary, text",
+                problem("kvgate.listeners = [ { name = a, port = 1, protocol = ascii } ]"));
+        assertEquals(ListenerSettings.Protocol.TEXT,
+                Settings.parse("kvgate.listeners = [ { name = a, port = 1, protocol = text } ]").listeners().get(0).protocol());
     }
 
     @Test

@@ -62,6 +62,12 @@ public final class GatewayFixture implements AutoCloseable {
         return McbpClient.connect("127.0.0.1", port(transport), transport == TransportKind.TLS ? clientTls : null);
     }
 
+    /** A text-protocol client of the plain or TLS listener. */
+    public TextClient textClient(TransportKind transport) throws IOException {
+        return TextClient.connect("127.0.0.1", port(transport),
+                transport == TransportKind.TLS ? pki.caCertificate() : null);
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

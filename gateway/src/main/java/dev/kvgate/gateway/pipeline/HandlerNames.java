@@ -10,7 +10,13 @@ public final class HandlerNames {
     public static final String TLS_CLOSE = "tls-close";
     public static final String ACCESS_LOG = "access-log";
     public static final String IDLE = "idle";
+    /** Until the first byte: replaces itself by the binary or the text pipeline. */
+    public static final String DETECT = "detect";
     public static final String FRAMES = "frames";
+    /** Text clients: in place of FRAMES. */
+    public static final String TEXT_DECODER = "text-decoder";
+    /** Text clients: between the decoder and the session, turns binary answers into text. */
+    public static final String TEXT_ENCODER = "text-encoder";
     public static final String SESSION = "session";
     public static final String BACKEND = "backend";
 

@@ -175,7 +175,7 @@ public final class KvgateServer implements AutoCloseable {
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
                                 auth, validator, budget, lstats,
-                                settings.log().accessLog() ? settings.log().accessSample() : 0));
+                                settings.log().accessLog() ? settings.log().accessSample() : 0, l.protocol()));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
