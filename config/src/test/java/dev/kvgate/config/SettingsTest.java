@@ -65,6 +65,19 @@ class SettingsTest {
     }
 
     @Test
+    void connectAndHandshakeTimeoutsAreBelowTheRequestTimeout() {
+        KvgateSettings s = Settings.parse("");
+        assertEquals(Duration.ofSeconds(1), s.backend().connectTimeout());
+        assertEquals(Duration.ofSeconds(1), s.backend().handshakeTimeout());
+        assertEquals("kvgate.backend.connect-timeout: must be below kvgate.backend.request-timeout (PT0.5S), was PT1S",
+                problem("kvgate.backend.request-timeout = 500ms"));
+        assertEquals("kvgate.backend.handshake-timeout: must be below kvgate.backend.request-timeout (PT2S), was PT2S",
+                problem("kvgate.backend.handshake-timeout = 2s"));
+        assertEquals(Duration.ofMillis(200), Settings.parse("kvgate.backend { request-timeout = 500ms,"
+                + " connect-timeout = 200ms, handshake-timeout = 300ms }").backend().connectTimeout());
+    }
+
+    @Test
     void enumsListTheValidValues() {
         assertEquals("kvgate.tls.provider: \"boring\" is not one of auto, openssl, jdk",
                 problem("kvgate.tls.provider = boring"));

@@ -55,7 +55,7 @@ class BackendRetryTest {
     void setUp() {
         client = new EmbeddedChannel();
         client.freezeTime();
-        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), REQUEST_TIMEOUT, RECONNECT_MIN,
+        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), REQUEST_TIMEOUT, RECONNECT_MIN,
                 Duration.ofSeconds(1), 64, BackendSettings.OnShardFailure.FAIL_FAST, 3, Duration.ofSeconds(5));
         ShardRing ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, List.of("s0"), bs);
         // The backend runs on the client's loop, as in the gateway; each connection is an embedded

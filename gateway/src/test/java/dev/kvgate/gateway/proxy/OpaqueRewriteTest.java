@@ -62,7 +62,7 @@ class OpaqueRewriteTest {
     @BeforeEach
     void setUp() {
         channel = new EmbeddedChannel();
-        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
+        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
                 Duration.ofSeconds(1), 64, BackendSettings.OnShardFailure.FAIL_FAST, 3, Duration.ofSeconds(5));
         ShardRing ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, List.of("s0"), bs);
         backend = new WireBackend(channel.eventLoop(), ring);
