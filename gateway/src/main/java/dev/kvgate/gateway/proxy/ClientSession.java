@@ -297,7 +297,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         try {
             return Frames.toClassicRequest(alloc, frame);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: Netty's direct memory limit (OutOfDirectMemoryError), not the heap's.
             log.warn("{}: cannot translate a flexible-framing request; answering 0x84", channel, e);
             slot.fail(Status.INTERNAL_ERROR);
             return null;
@@ -317,7 +318,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             java.util.concurrent.CompletableFuture<ByteBuf> answer;
             try {
                 answer = auth.handle(frame);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 answer = java.util.concurrent.CompletableFuture.failedFuture(e);
             }
             answer.whenComplete((response, failure) -> {

@@ -24,11 +24,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The opaque a client chose goes out as the backend connection's counter, patched in place, and
  * comes back restored on the backend's own response buffer: no copy either way.
  */
+@Timeout(30)
 class OpaqueRewriteTest {
     /** A backend whose "wire" is a list: what transmit() got, in order. */
     static final class WireBackend extends Backend {
