@@ -97,6 +97,9 @@ class ProxyErrorPathTest {
     private final Map<Integer, List<String>> answers = new TreeMap<>();
     /** What each new backend connection's pipeline is: plain decoder, or TLS in front of it. */
     private SslContext backendTls;
+    /** The ring's shards (the backend under test is shard 0; the others route to it too) and failure mode. */
+    private List<String> shardNames = List.of("s0");
+    private BackendSettings.OnShardFailure onFailure = BackendSettings.OnShardFailure.FAIL_FAST;
 
     // ---- set-up ----
 
@@ -104,9 +107,8 @@ class ProxyErrorPathTest {
         client = EmbeddedChannel.builder().ticker(clock).build();
         client.config().setAllocator(alloc);
         BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), HANDSHAKE_TIMEOUT, REQUEST_TIMEOUT,
-                RECONNECT_MIN, Duration.ofSeconds(1), 64, BackendSettings.OnShardFailure.FAIL_FAST, 3,
-                Duration.ofSeconds(5));
-        ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, List.of("s0"), bs);
+                RECONNECT_MIN, Duration.ofSeconds(1), 64, onFailure, 2, Duration.ofSeconds(5));
+        ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, shardNames, bs);
         backend = new SocketBackend(client.eventLoop(), 0, ring, InetSocketAddress.createUnresolved("s0", 11211),
                 bs, inbound -> {
                     // The gateway's own backend pipeline: [TLS] -> response decoder -> the backend's handler.
@@ -118,8 +120,10 @@ class ProxyErrorPathTest {
                     attempts.addLast(attempt);
                     return attempt;
                 });
-        LoopBackends loop = new LoopBackends(ring, new Backend[][] {{backend}});
-        BackendRegistry registry = new BackendRegistry(Map.of(client.eventLoop(), loop), 1);
+        Backend[][] byShard = new Backend[shardNames.size()][];
+        java.util.Arrays.fill(byShard, new Backend[] {backend});
+        LoopBackends loop = new LoopBackends(ring, byShard);
+        BackendRegistry registry = new BackendRegistry(Map.of(client.eventLoop(), loop), shardNames.size());
         LimitsSettings limits = new LimitsSettings(1 << 20, Duration.ofMinutes(1), 1024, 64, 100, 100);
         auth = new Authenticator(Settings.parse(authHocon).auth());
         Supplier<SslContext> serverTls = null;
@@ -381,6 +385,30 @@ class ProxyErrorPathTest {
         assertAnswered(Map.of(1, "0 v-a", 2, "0 v-b"));
         assertEquals(2, ring.strayAnswers());
         assertEquals(0, backend.inFlight());
+    }
+
+    @Test
+    void aTimeoutWhileConnectingAndThatAttemptsFailureCountOnceTowardsEjection() throws Exception {
+        shardNames = List.of("s0", "s1");
+        onFailure = BackendSettings.OnShardFailure.EJECT; // eject-after = 2
+        start();
+        backend.connect();
+        send(request(Opcode.GET, "a", 1));
+        timeOut(); // failure of attempt 1
+        refused(); // the same attempt fails: not a second failure
+        assertFalse(ring.isEjected(0), "one attempt, one failure");
+        advance(RECONNECT_MIN);
+        refused(); // attempt 2: the second failure in a row
+        assertTrue(ring.isEjected(0), "two attempts failed in a row: ejected");
+        assertAnswered(Map.of(1, TMPFAIL + " "));
+    }
+
+    private void refused() {
+        ChannelPromise attempt = attempts.pollFirst();
+        assertNotNull(attempt, "a connection attempt was made");
+        attempt.setFailure(new java.net.ConnectException("connection refused"));
+        attempt.channel().close();
+        runAll();
     }
 
     // ---- shard death ----
