@@ -199,7 +199,10 @@ abstract class Backend {
 
     /** A response frame from the shard. Takes ownership. */
     final void onResponse(ByteBuf frame) {
+        // An answer ends the streak, and a later loss of this connection is a new failure even if
+        // its attempt had one counted (a timeout while it was still connecting).
         failureStreak = 0;
+        countedAttempt = -1;
         ring.success(shardIndex);
         int opaque = Mcbp.opaque(frame);
         Pending first = inFlight.peekFirst();

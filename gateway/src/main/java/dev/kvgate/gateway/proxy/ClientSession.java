@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -315,11 +317,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             // event loop, possibly after a password check off the loop) is owned by the slot.
             // Frames behind it wait for the outcome (canDispatch), then run in order.
             authPending = true;
-            java.util.concurrent.CompletableFuture<ByteBuf> answer;
+            CompletableFuture<ByteBuf> answer;
             try {
                 answer = auth.handle(frame);
             } catch (RuntimeException | OutOfMemoryError e) {
-                answer = java.util.concurrent.CompletableFuture.failedFuture(e);
+                answer = CompletableFuture.failedFuture(e);
             }
             answer.whenComplete((response, failure) -> {
                 if (channel.eventLoop().inEventLoop()) {
@@ -328,7 +330,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                     // Failed off the loop (the loop refused the completion): back on it, or nowhere.
                     try {
                         channel.eventLoop().execute(() -> saslDone(slot, response, failure));
-                    } catch (java.util.concurrent.RejectedExecutionException gone) {
+                    } catch (RejectedExecutionException gone) {
                         ReferenceCountUtil.release(response);
                     }
                 }
