@@ -403,6 +403,25 @@ class ProxyErrorPathTest {
         assertAnswered(Map.of(1, TMPFAIL + " "));
     }
 
+    @Test
+    void aConnectionThatAnsweredAndIsThenLostCountsEvenIfItsAttemptHadATimeout() throws Exception {
+        shardNames = List.of("s0", "s1");
+        onFailure = BackendSettings.OnShardFailure.EJECT; // eject-after = 2
+        start();
+        backend.connect();
+        send(request(Opcode.GET, "a", 1));
+        timeOut(); // counted for this attempt
+        EmbeddedChannel conn = connected();
+        send(request(Opcode.SET, "b", 2));
+        answerAll(conn, written(conn)); // an answer: the streak starts again
+        conn.close(); // lost: a failure (1)
+        runAll();
+        advance(RECONNECT_MIN);
+        refused(); // the next attempt fails: 2 in a row
+        assertTrue(ring.isEjected(0), "the loss after an answer counted");
+        assertAnswered(Map.of(1, TMPFAIL + " ", 2, "0 "));
+    }
+
     private void refused() {
         ChannelPromise attempt = attempts.pollFirst();
         assertNotNull(attempt, "a connection attempt was made");
