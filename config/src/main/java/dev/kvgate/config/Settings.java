@@ -502,10 +502,14 @@ public final class Settings {
         if (max.compareTo(min) < 0) {
             throw new SettingsException("kvgate.backend.reconnect-max", "must not be below reconnect-min");
         }
+        Duration request = positive(b, "request-timeout", "kvgate.backend.request-timeout");
+        // A request held for a connection still being made fails at request-timeout; an attempt that
+        // may outlive it would hold the shard's next requests too, and leave them to fail the same way.
+        Duration connect = below(b, "connect-timeout", request, "kvgate.backend.connect-timeout");
+        Duration handshake = below(b, "handshake-timeout", request, "kvgate.backend.handshake-timeout");
         return new BackendSettings(
                 atLeast(b, "connections-per-shard", 1, "kvgate.backend.connections-per-shard"),
-                positive(b, "connect-timeout", "kvgate.backend.connect-timeout"),
-                positive(b, "request-timeout", "kvgate.backend.request-timeout"),
+                connect, handshake, request,
                 min, max,
                 atLeast(b, "max-in-flight", 1, "kvgate.backend.max-in-flight"),
                 enumValue(b, "on-shard-failure", BackendSettings.OnShardFailure.class, "kvgate.backend.on-shard-failure"),
@@ -568,6 +572,14 @@ public final class Settings {
         Duration d = c.getDuration(key);
         if (d.isNegative() || d.isZero()) {
             throw new SettingsException(path, "must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static Duration below(Config c, String key, Duration limit, String path) {
+        Duration d = positive(c, key, path);
+        if (d.compareTo(limit) >= 0) {
+            throw new SettingsException(path, "must be below kvgate.backend.request-timeout (" + limit + "), was " + d);
         }
         return d;
     }

@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(30)
 class SettingsTest {
 
     private static String problem(String hocon) {
@@ -61,6 +63,19 @@ class SettingsTest {
         assertFalse(p.contains("\n"), "one line");
         p = problem("kvgate.backend.request-timeout = -1s");
         assertEquals("kvgate.backend.request-timeout: must be positive, was PT-1S", p);
+    }
+
+    @Test
+    void connectAndHandshakeTimeoutsAreBelowTheRequestTimeout() {
+        KvgateSettings s = Settings.parse("");
+        assertEquals(Duration.ofSeconds(1), s.backend().connectTimeout());
+        assertEquals(Duration.ofSeconds(1), s.backend().handshakeTimeout());
+        assertEquals("kvgate.backend.connect-timeout: must be below kvgate.backend.request-timeout (PT0.5S), was PT1S",
+                problem("kvgate.backend.request-timeout = 500ms"));
+        assertEquals("kvgate.backend.handshake-timeout: must be below kvgate.backend.request-timeout (PT2S), was PT2S",
+                problem("kvgate.backend.handshake-timeout = 2s"));
+        assertEquals(Duration.ofMillis(200), Settings.parse("kvgate.backend { request-timeout = 500ms,"
+                + " connect-timeout = 200ms, handshake-timeout = 300ms }").backend().connectTimeout());
     }
 
     @Test

@@ -41,6 +41,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     /** Fraction of answers in the access log; 0 when it is off. */
     private final double accessSample;
 
+    /** A listener with no name of its own and no access log, serving both protocols (tests). */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator, budget,
+                new ListenerStats(ssl != null ? "tls" : "plain"), 0, ListenerSettings.Protocol.AUTO);
+    }
+
     /** A listener with no name of its own and no access log (tests). */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,

@@ -51,6 +51,12 @@ abstract class Backend {
     private boolean flushScheduled;
     private ScheduledFuture<?> timer;
     private boolean graceGiven;
+    /** This connection's failures since its last answer (see {@link ShardRing#failure}). */
+    private int failureStreak;
+    /** The connection attempt whose failure was last counted: at most one failure per attempt. */
+    private long countedAttempt = -1;
+    /** Incremented by the transport at each connection attempt. */
+    long attempt;
     State state = State.CONNECTING;
 
     Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
@@ -97,6 +103,24 @@ abstract class Backend {
 
     int inFlight() {
         return inFlight.size();
+    }
+
+    /**
+     * Counts a failure of the current connection attempt against the shard, once per attempt (a
+     * request timeout while connecting and the attempt's own failure later are one failure). The
+     * only caller of {@link ShardRing#failure}.
+     */
+    final void countFailure(String reason) {
+        if (countedAttempt == attempt) {
+            return;
+        }
+        countedAttempt = attempt;
+        ring.failure(shardIndex, ++failureStreak, reason);
+    }
+
+    /** What names this connection in a log line (the shard's address, say). */
+    String describe() {
+        return shard;
     }
 
     boolean accepting() {
@@ -178,15 +202,22 @@ abstract class Backend {
 
     /** A response frame from the shard. Takes ownership. */
     final void onResponse(ByteBuf frame) {
+        // An answer ends the streak, and a later loss of this connection is a new failure even if
+        // its attempt had one counted (a timeout while it was still connecting).
+        failureStreak = 0;
+        countedAttempt = -1;
         ring.success(shardIndex);
         int opaque = Mcbp.opaque(frame);
+        Pending first = inFlight.peekFirst();
+        if (first == null || first.backendOpaque != opaque && !sentHere(opaque)) {
+            // Belongs to no request on this connection: delivering it anywhere would hand some
+            // request an answer that is not its own. The requests in flight still get theirs.
+            frame.release();
+            ring.strayAnswer(shardIndex, opaque, describe());
+            return;
+        }
         for (;;) {
             Pending head = inFlight.peekFirst();
-            if (head == null) {
-                frame.release();
-                abort("response with opaque " + opaque + " matches no request");
-                return;
-            }
             if (head.backendOpaque == opaque) {
                 if (head.multiPart(frame)) {
                     // One of several answer frames (STAT); the entry stays at the head. Part of its
@@ -214,6 +245,16 @@ abstract class Backend {
             }
             head.complete(null);
         }
+    }
+
+    /** Whether a request in flight on this connection carries {@code opaque}. */
+    private boolean sentHere(int opaque) {
+        for (Pending p : inFlight) {
+            if (p.backendOpaque == opaque) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

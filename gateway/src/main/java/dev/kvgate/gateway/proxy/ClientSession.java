@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,7 +244,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void forward(ByteBuf frame, Opcode op) {
         Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), false);
         int shard = backends.shardOf(frame);
-        backends.backend(shard).send(classic(frame), slot);
+        ByteBuf classic = classic(frame, slot);
+        if (classic != null) {
+            backends.backend(shard).send(classic, slot);
+        }
     }
 
     /**
@@ -253,7 +258,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void passThrough(ByteBuf frame) {
         Slot slot = newSlot(Mcbp.opcode(frame), Mcbp.opaque(frame), true, false);
         int shard = backends.shardOf(frame);
-        backends.backend(shard).send(classic(frame), slot);
+        ByteBuf classic = classic(frame, slot);
+        if (classic != null) {
+            backends.backend(shard).send(classic, slot);
+        }
     }
 
     private void broadcast(ByteBuf frame, Opcode op) {
@@ -262,7 +270,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         boolean stat = op == Opcode.STAT;
         StatsSlot stats = stat ? new StatsSlot(slot, shards, Mcbp.keyLength(frame) == 0, gatewayStats()) : null;
         FanoutSlot fanout = stat ? null : new FanoutSlot(slot, shards);
-        ByteBuf classic = classic(frame);
+        ByteBuf classic = classic(frame, slot);
+        if (classic == null) {
+            return;
+        }
         try {
             for (int s = 0; s < shards; s++) {
                 // Each shard's copy gets its own backend opaque, so the bytes cannot be shared.
@@ -273,13 +284,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The frame in the form memcached speaks; releases {@code frame} when it returns a new buffer. */
-    private ByteBuf classic(ByteBuf frame) {
+    /**
+     * The frame in the form memcached speaks; releases {@code frame} when it returns a new buffer. If
+     * it cannot be made (no memory for the copy), {@code slot} is answered 0x84 and null returned: a
+     * slot left unanswered would hold every answer behind it forever.
+     */
+    private ByteBuf classic(ByteBuf frame, Slot slot) {
         if (!Mcbp.isFlexible(frame)) {
             return frame;
         }
         try {
             return Frames.toClassicRequest(alloc, frame);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: Netty's direct memory limit (OutOfDirectMemoryError), not the heap's.
+            log.warn("{}: cannot translate a flexible-framing request; answering 0x84", channel, e);
+            slot.fail(Status.INTERNAL_ERROR);
+            return null;
         } finally {
             frame.release();
         }
@@ -293,12 +313,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             // event loop, possibly after a password check off the loop) is owned by the slot.
             // Frames behind it wait for the outcome (canDispatch), then run in order.
             authPending = true;
-            auth.handle(frame).thenAccept(response -> {
-                authPending = false;
-                slot.settle(response);
-                if (!closed) {
-                    dispatchDeferred();
-                    updateReading();
+            CompletableFuture<ByteBuf> answer;
+            try {
+                answer = auth.handle(frame);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                answer = CompletableFuture.failedFuture(e);
+            }
+            answer.whenComplete((response, failure) -> {
+                if (channel.eventLoop().inEventLoop()) {
+                    saslDone(slot, response, failure);
+                } else {
+                    // Failed off the loop (the loop refused the completion): back on it, or nowhere.
+                    try {
+                        channel.eventLoop().execute(() -> saslDone(slot, response, failure));
+                    } catch (RejectedExecutionException gone) {
+                        ReferenceCountUtil.release(response);
+                    }
                 }
             });
             return;
@@ -325,6 +355,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             frame.release();
         }
         slot.settle(response);
+    }
+
+    /** A SASL exchange ended: its slot is answered (0x84 if it failed), and the frames behind it run. */
+    private void saslDone(Slot slot, ByteBuf response, Throwable failure) {
+        authPending = false;
+        if (failure != null || response == null) {
+            ReferenceCountUtil.release(response);
+            log.warn("{}: SASL exchange failed; answering 0x84", channel, failure);
+            slot.fail(Status.INTERNAL_ERROR);
+        } else {
+            slot.settle(response);
+        }
+        if (!closed) {
+            dispatchDeferred();
+            updateReading();
+        }
     }
 
     /**
@@ -397,6 +443,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         m.put("total_connections", Long.toString(stats.totalConnections()));
         m.put("kvgate_requests", Long.toString(stats.requests.sum()));
         m.put("kvgate_invalid_requests", Long.toString(stats.invalidRequests.sum()));
+        m.put("kvgate_stray_answers", Long.toString(backends.strayAnswers()));
         m.put("kvgate_shards", Integer.toString(registry.shardCount()));
         return m;
     }

@@ -60,6 +60,11 @@ final class LoopBackends {
         return conns[start];
     }
 
+    /** Answers dropped because they matched no request on their connection, all shards and loops. */
+    long strayAnswers() {
+        return ring.strayAnswers();
+    }
+
     Backend[][] all() {
         return byShard;
     }

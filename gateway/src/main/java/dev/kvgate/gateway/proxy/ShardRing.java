@@ -17,11 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hash ring over the shards that are in service, shared by every event loop. With
- * {@code on-shard-failure = eject} a shard that failed {@code eject-after} times in a row (connect
- * failures, lost connections, timeouts) leaves the ring, so its keys go to the others (with ketama,
- * only its keys move); its backend connections keep probing it every {@code retry-after} and the
- * first answer puts it back. With fail-fast the ring never changes.
+ * The hash ring over the shards that are in service, shared by every event loop, and the one place
+ * where shard failures are judged. With {@code on-shard-failure = eject} a shard leaves the ring when
+ * one of its backend connections has failed {@code eject-after} times in a row (see
+ * {@link #failure}); its keys go to the others (with ketama, only its keys move); its backend
+ * connections keep probing it every {@code retry-after} and the first answer puts it back. With
+ * fail-fast the ring never changes.
+ *
+ * <p>Also counts, per shard, answers that matched no request on their connection ({@link #strayAnswer}).
  *
  * <p>Lookups read one volatile field; changes are rare and rebuild the ring under a lock.
  *
@@ -41,12 +44,15 @@ public final class ShardRing {
     private final List<String> names;
     private final boolean eject;
     private final int ejectAfter;
-    private final AtomicIntegerArray failures;
     private final AtomicIntegerArray ejected;
+    /** Failures since the last connection or answer: not 0 means not reachable (admin /readyz). */
+    private final AtomicIntegerArray failures;
     private final AtomicLongArray failuresTotal;
     private final AtomicLongArray ejections;
     private final AtomicLongArray reconnects;
     private final ConcurrentMap<EventExecutor, LoopCounters> loopCounters = new ConcurrentHashMap<>();
+    private final AtomicLongArray strayAnswers;
+    private final AtomicIntegerArray strayLogged;
     private volatile Ring ring;
 
     public ShardRing(HashPreset preset, List<String> names, BackendSettings settings) {
@@ -60,11 +66,13 @@ public final class ShardRing {
         this.names = nodes.stream().map(Node::name).toList();
         this.eject = settings.onShardFailure() == BackendSettings.OnShardFailure.EJECT;
         this.ejectAfter = settings.ejectAfter();
-        this.failures = new AtomicIntegerArray(names.size());
         this.ejected = new AtomicIntegerArray(names.size());
+        this.failures = new AtomicIntegerArray(names.size());
         this.failuresTotal = new AtomicLongArray(names.size());
         this.ejections = new AtomicLongArray(names.size());
         this.reconnects = new AtomicLongArray(names.size());
+        this.strayAnswers = new AtomicLongArray(names.size());
+        this.strayLogged = new AtomicIntegerArray(names.size());
         rebuild();
     }
 
@@ -137,13 +145,22 @@ public final class ShardRing {
         }
     }
 
-    /** A failure seen on a connection to {@code shard}. */
-    void failure(int shard, String reason) {
+    /**
+     * A backend connection to {@code shard} failed. The rule: each connection counts its own failures
+     * in a row ({@code streak}), one per connection attempt at most (a connect or TLS handshake that
+     * fails, a connection lost or aborted: whichever comes first), and starts again from zero at any
+     * answer; the shard is ejected when one connection's streak reaches {@code eject-after}. So one
+     * incident (a restart seen by the connections of every event loop) is one failure, not one per
+     * loop, and the rule does not change with io-threads or connections-per-shard. Called only by
+     * {@link Backend#countFailure}.
+     */
+    void failure(int shard, int streak, String reason) {
         failuresTotal.incrementAndGet(shard);
-        int n = failures.incrementAndGet(shard);
+        failures.incrementAndGet(shard);
         if (!eject) {
             return;
         }
+        int n = streak;
         if (n >= ejectAfter && ejected.get(shard) == 0) {
             synchronized (this) {
                 if (ejected.get(shard) == 1) {
@@ -180,6 +197,29 @@ public final class ShardRing {
             }
             log.info("shard {} answers again: back on the ring", names.get(shard));
         }
+    }
+
+    /**
+     * An answer from {@code shard} whose opaque matches no request in flight on the connection it
+     * came on: counted, logged once per shard (a shard that does it keeps doing it), and dropped by
+     * the caller, so it can never complete another request.
+     */
+    void strayAnswer(int shard, int opaque, String connection) {
+        strayAnswers.incrementAndGet(shard);
+        if (strayLogged.compareAndSet(shard, 0, 1)) {
+            log.warn("shard {} ({}): an answer with opaque {} matches no request on its connection; dropped."
+                    + " Further ones are only counted (STAT kvgate_stray_answers)", names.get(shard), connection,
+                    opaque);
+        }
+    }
+
+    /** Answers dropped by {@link #strayAnswer}, all shards. */
+    public long strayAnswers() {
+        long n = 0;
+        for (int i = 0; i < strayAnswers.length(); i++) {
+            n += strayAnswers.get(i);
+        }
+        return n;
     }
 
     private synchronized void rebuild() {

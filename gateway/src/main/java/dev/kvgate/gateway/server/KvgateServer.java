@@ -155,7 +155,7 @@ public final class KvgateServer implements AutoCloseable {
                 settings.limits().maxConnectionsPerIp(), clients);
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
-            backends = BackendRegistry.start(workers, transport.socketChannel(), targets, ring,
+            backends = BackendRegistry.start(workers, transport.socketChannel(), transport.datagramChannel(), targets, ring,
                     settings.backend(), maxResponse, budget);
             for (ListenerSettings l : settings.listeners()) {
                 ListenerStats lstats = new ListenerStats(l.name());
