@@ -21,7 +21,7 @@ class TextShardFailureIT {
     void start() throws Exception {
         shards = Shards.start(3);
         gateway = GatewayFixture.start(shards.hocon()
-                + "kvgate.backend { request-timeout = 1s, reconnect-min = 20ms, reconnect-max = 200ms }\n");
+                + "kvgate.backend { request-timeout = 1s, connect-timeout = 500ms, handshake-timeout = 500ms, reconnect-min = 20ms, reconnect-max = 200ms }\n");
     }
 
     @AfterEach

@@ -95,7 +95,7 @@ class AdminIT {
     @Test
     void timeoutsAndEjectionsAreCounted() throws Exception {
         try (Shards shards = Shards.start(2);
-             GatewayFixture g = GatewayFixture.start(shards.hocon() + "kvgate.backend { request-timeout = 300ms, "
+             GatewayFixture g = GatewayFixture.start(shards.hocon() + "kvgate.backend { request-timeout = 300ms, connect-timeout = 200ms, handshake-timeout = 200ms, "
                      + "on-shard-failure = eject, eject-after = 1, retry-after = 60s }\n")) {
             shards.get(1).stop(); // hung: requests to it time out, and the timeout ejects it
             try {
