@@ -19,7 +19,9 @@ public record KvgateSettings(
         AdminSettings admin,
         LogSettings log,
         /* How long /readyz says 503 on SIGTERM before the listeners close. */
-        java.time.Duration notReadyDelay) {
+        java.time.Duration notReadyDelay,
+        TopologySettings topology,
+        ReloadSettings reload) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);

@@ -37,6 +37,21 @@ public final class Settings {
      *     types) the file and line, in one sentence
      */
     public static KvgateSettings load(Optional<Path> file) {
+        return loadWithConfig(file).settings();
+    }
+
+    /**
+     * Settings read, with the effective configuration they were read from: what a reload compares
+     * setting by setting to say what changed.
+     *
+     * @param config the resolved configuration (system properties over the file over the reference);
+     *               its {@code kvgate} section holds every setting
+     */
+    public record Loaded(KvgateSettings settings, Config config) {
+    }
+
+    /** As {@link #load}, with the effective configuration. */
+    public static Loaded loadWithConfig(Optional<Path> file) {
         return from(file.map(Settings::parseFile).orElse(ConfigFactory.empty()));
     }
 
@@ -62,11 +77,18 @@ public final class Settings {
 
     /** Settings from HOCON text over the reference (and system properties); for tests and tools. */
     public static KvgateSettings parse(String hocon) {
+        return parseWithConfig(hocon).settings();
+    }
+
+    /** As {@link #parse}, with the effective configuration. */
+    public static Loaded parseWithConfig(String hocon) {
+        Config user;
         try {
-            return from(ConfigFactory.parseString(hocon));
+            user = ConfigFactory.parseString(hocon);
         } catch (ConfigException e) {
             throw SettingsException.of(Problems.describe(e, "", null));
         }
+        return from(user);
     }
 
     /**
@@ -78,7 +100,7 @@ public final class Settings {
         return within(ConfigFactory.defaultReferenceUnresolved().resolve().getConfig(ROOT), ROOT + ".", Settings::read);
     }
 
-    private static KvgateSettings from(Config user) {
+    private static Loaded from(Config user) {
         ConfigFactory.invalidateCaches();
         // Unresolved: the resolved reference has the system properties in it, so a misspelt
         // -Dkvgate.key would count as known.
@@ -95,7 +117,7 @@ public final class Settings {
         } catch (ConfigException e) {
             throw SettingsException.of(Problems.describe(e, "", config));
         }
-        return within(config.getConfig(ROOT), ROOT + ".", Settings::read);
+        return new Loaded(within(config.getConfig(ROOT), ROOT + ".", Settings::read), config);
     }
 
     private static Config overrides() {
@@ -182,7 +204,104 @@ public final class Settings {
                 section(c, "memory", Settings::memory),
                 section(c, "admin", Settings::admin),
                 section(c, "log", Settings::log),
-                notNegative(c, "shutdown.not-ready-delay", "kvgate.shutdown.not-ready-delay"));
+                notNegative(c, "shutdown.not-ready-delay", "kvgate.shutdown.not-ready-delay"),
+                topology(c),
+                new ReloadSettings(notNegative(c, "reload.watch-interval", "kvgate.reload.watch-interval")));
+    }
+
+    private static TopologySettings topology(Config c) {
+        TopologySettings t = section(c, "topology", Settings::topologySection);
+        if (t.source() != TopologySettings.Source.STATIC && !c.getList("shards").isEmpty()) {
+            throw new SettingsException("kvgate.shards", "must be empty with topology.source = "
+                    + t.source().name().toLowerCase(Locale.ROOT) + ": the shards come from there");
+        }
+        return t;
+    }
+
+    private static TopologySettings topologySection(Config t) {
+        TopologySettings.Source source = enumValue(t, "source", TopologySettings.Source.class,
+                "kvgate.topology.source");
+        String name = t.getIsNull("dns.name") ? null : t.getString("dns.name").trim();
+        if (source == TopologySettings.Source.DNS && (name == null || name.isEmpty())) {
+            throw new SettingsException("kvgate.topology.dns.name", "topology.source = dns needs a name to resolve");
+        }
+        TopologySettings.RecordType record = enumValue(t, "dns.record", TopologySettings.RecordType.class,
+                "kvgate.topology.dns.record");
+        int port = t.getInt("dns.port");
+        if (port < 1 || port > 65535) {
+            throw new SettingsException("kvgate.topology.dns.port", port + " is not a port (1-65535)");
+        }
+        List<ShardSettings> servers = new ArrayList<>();
+        List<String> given = t.getStringList("dns.servers");
+        for (int i = 0; i < given.size(); i++) {
+            String path = "kvgate.topology.dns.servers[" + i + "]";
+            String server = given.get(i).trim();
+            String withPort;
+            if (server.startsWith("[")) {
+                withPort = server.contains("]:") ? server : server + ":53";
+            } else if (server.indexOf(':') < 0) {
+                withPort = server + ":53";
+            } else if (server.indexOf(':') != server.lastIndexOf(':')) {
+                withPort = "[" + server + "]:53"; // a bare IPv6 address
+            } else {
+                withPort = server;
+            }
+            ShardSettings hp = hostPort(withPort, false, path);
+            if (!isIpLiteral(hp.host())) {
+                throw new SettingsException(path, "\"" + server + "\" is not an IP address (host names are not resolved here)");
+            }
+            servers.add(hp);
+        }
+        TopologySettings.Dns dns = new TopologySettings.Dns(name, record, port, t.getBoolean("dns.tls"),
+                positive(t, "dns.interval", "kvgate.topology.dns.interval"),
+                positive(t, "dns.timeout", "kvgate.topology.dns.timeout"), servers);
+
+        java.net.URI url = null;
+        if (!t.getIsNull("http.url")) {
+            String raw = t.getString("http.url").trim();
+            try {
+                url = new java.net.URI(raw);
+            } catch (java.net.URISyntaxException e) {
+                throw new SettingsException("kvgate.topology.http.url", "\"" + raw + "\" is not a URL: " + e.getReason());
+            }
+            String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+                throw new SettingsException("kvgate.topology.http.url", "\"" + raw + "\" is not an http:// or https:// URL");
+            }
+        }
+        if (source == TopologySettings.Source.HTTP && url == null) {
+            throw new SettingsException("kvgate.topology.http.url", "topology.source = http needs a url");
+        }
+        List<String> headers = t.getStringList("http.headers");
+        for (int i = 0; i < headers.size(); i++) {
+            String h = headers.get(i);
+            int colon = h.indexOf(':');
+            if (colon <= 0 || !h.substring(0, colon).trim().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+                    || h.indexOf('\n') >= 0 || h.indexOf('\r') >= 0) {
+                // The value is never echoed: it may be a credential.
+                throw new SettingsException("kvgate.topology.http.headers[" + i + "]", "expected \"Name: value\"");
+            }
+        }
+        TopologySettings.Http http = new TopologySettings.Http(url,
+                positive(t, "http.interval", "kvgate.topology.http.interval"),
+                positive(t, "http.timeout", "kvgate.topology.http.timeout"), optionalPath(t, "http.trust"), headers);
+        return new TopologySettings(source, dns, http, positive(t, "start-timeout", "kvgate.topology.start-timeout"));
+    }
+
+    private static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return host.matches("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
+        }
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (!p.matches("[0-9]{1,3}") || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static AdminSettings admin(Config a) {
@@ -224,8 +343,17 @@ public final class Settings {
         if (!(sample > 0 && sample <= 1)) {
             throw new SettingsException("kvgate.log.access.sample", "must be in (0, 1], was " + sample);
         }
+        Optional<String> level = Optional.empty();
+        if (!l.getIsNull("level")) {
+            String raw = l.getString("level").trim().toUpperCase(Locale.ROOT);
+            if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(raw)) {
+                throw new SettingsException("kvgate.log.level", "\"" + l.getString("level")
+                        + "\" is not one of trace, debug, info, warn, error, off");
+            }
+            level = Optional.of(raw);
+        }
         return new LogSettings(enumValue(l, "format", LogSettings.Format.class, "kvgate.log.format"),
-                l.getBoolean("access.enabled"), sample);
+                l.getBoolean("access.enabled"), sample, level);
     }
 
     private static Duration notNegative(Config c, String key, String path) {
@@ -413,11 +541,30 @@ public final class Settings {
     }
 
     private static List<ShardSettings> shards(Config c) {
+        return shardList(c.getList("shards"), "kvgate.shards");
+    }
+
+    /**
+     * A list of shards written as {@code kvgate.shards} is: "host:port" strings or objects with
+     * address, tls, name and weight. The topology sources read theirs with it too (an HTTP endpoint's
+     * JSON), so both say the same about the same mistake.
+     *
+     * @param listPath how errors name the list, e.g. "kvgate.shards" gives "kvgate.shards[1]: ..."
+     * @throws SettingsException naming the entry and what is wrong with it
+     */
+    public static List<ShardSettings> shardList(List<ConfigValue> list, String listPath) {
+        try {
+            return shardEntries(list, listPath);
+        } catch (ConfigException e) {
+            throw SettingsException.of(Problems.describe(e, listPath + ".", null));
+        }
+    }
+
+    private static List<ShardSettings> shardEntries(List<ConfigValue> list, String listPath) {
         List<ShardSettings> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        List<ConfigValue> list = c.getList("shards");
         for (int i = 0; i < list.size(); i++) {
-            String path = "kvgate.shards[" + i + "]";
+            String path = listPath + "[" + i + "]";
             ConfigValue v = list.get(i);
             String address;
             boolean tls = false;
@@ -453,7 +600,8 @@ public final class Settings {
         return out;
     }
 
-    static ShardSettings hostPort(String address, boolean tls, String path) {
+    /** "host:port" (or "[v6]:port") as a shard address; the error names {@code path}. */
+    public static ShardSettings hostPort(String address, boolean tls, String path) {
         String bad = "\"" + address + "\" is not host:port";
         String host;
         String portText;

@@ -41,7 +41,7 @@ public final class GatewayFixture implements AutoCloseable {
                 + "  admin { host = \"127.0.0.1\", port = 0 }\n"
                 + "  tls { cert-chain = \"" + pki.serverChain() + "\", private-key = \"" + pki.serverKey() + "\" }\n"
                 + "}\n" + extraHocon.apply(pki);
-        KvgateServer server = KvgateServer.start(Settings.parse(hocon));
+        KvgateServer server = KvgateServer.start(Settings.parseWithConfig(hocon));
         SslContext clientTls = ClientTls.trustingCertificates(pki.caCertificate());
         return new GatewayFixture(dir, pki, server, clientTls);
     }

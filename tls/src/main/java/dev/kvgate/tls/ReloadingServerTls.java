@@ -37,8 +37,9 @@ public final class ReloadingServerTls implements Supplier<SslContext>, AutoClose
 
     private static final Logger LOG = LoggerFactory.getLogger(ReloadingServerTls.class);
 
-    private final TlsSettings settings;
-    private final List<Path> watched;
+    // Replaced together by a configuration reload (reconfigure), under this object's lock.
+    private volatile TlsSettings settings;
+    private volatile List<Path> watched;
     private final Clock clock;
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -50,13 +51,63 @@ public final class ReloadingServerTls implements Supplier<SslContext>, AutoClose
     private ReloadingServerTls(TlsSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
+        this.watched = watchedFiles(settings);
+    }
+
+    private static List<Path> watchedFiles(TlsSettings settings) {
         List<Path> files = new ArrayList<>();
         settings.certChain().ifPresent(files::add);
         settings.privateKey().ifPresent(files::add);
         if (settings.clientAuth() != TlsSettings.ClientAuth.NONE) {
             settings.trust().ifPresent(files::add);
         }
-        this.watched = List.copyOf(files);
+        return List.copyOf(files);
+    }
+
+    /**
+     * New TLS settings from a configuration reload (other files, protocols, ciphers, client-auth ...):
+     * builds their context now, failing as {@link ServerTls#create} does without changing anything;
+     * the returned action puts it in service for new connections and watches the new files.
+     */
+    public Runnable prepare(TlsSettings next) {
+        List<FileState> state = new ArrayList<>();
+        for (Path p : watchedFiles(next)) {
+            state.add(FileState.of(p));
+        }
+        ServerTls built = ServerTls.create(next);
+        return () -> {
+            synchronized (this) {
+                ServerTls previous = current;
+                boolean newInterval = !next.reloadInterval().equals(settings.reloadInterval());
+                settings = next;
+                watched = watchedFiles(next);
+                current = built;
+                loadedState = state;
+                failedState = null;
+                reloads.incrementAndGet();
+                LOG.info("TLS settings reloaded: new connections get certificate {} (SHA-256 {}) instead of {} "
+                        + "(SHA-256 {}); established connections keep theirs", subject(built), fingerprint(built),
+                        subject(previous), fingerprint(previous));
+                warnIfExpiring(built);
+                if (timer != null && (newInterval || watched.isEmpty())) {
+                    timer.shutdownNow();
+                    timer = null;
+                }
+                if (timer == null && !watched.isEmpty()) {
+                    startTimer();
+                }
+            }
+        };
+    }
+
+    private void startTimer() {
+        long interval = settings.reloadInterval().toMillis();
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kvgate-tls-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::checkQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -74,13 +125,9 @@ public final class ReloadingServerTls implements Supplier<SslContext>, AutoClose
         tls.loadedState = state;
         tls.warnIfExpiring(tls.current);
         if (!tls.watched.isEmpty()) {
-            long interval = settings.reloadInterval().toMillis();
-            tls.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "kvgate-tls-reload");
-                t.setDaemon(true);
-                return t;
-            });
-            tls.timer.scheduleWithFixedDelay(tls::checkQuietly, interval, interval, TimeUnit.MILLISECONDS);
+            synchronized (tls) {
+                tls.startTimer();
+            }
         }
         return tls;
     }
@@ -150,7 +197,7 @@ public final class ReloadingServerTls implements Supplier<SslContext>, AutoClose
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (timer != null) {
             timer.shutdownNow();
         }

@@ -87,7 +87,7 @@ public final class GatewayMetrics {
                 ring::reconnects);
         GaugeWithCallback.builder().name("kvgate_shard_up").help("1 when the shard is reachable and on the ring")
                 .labelNames("shard").callback(cb -> {
-                    for (int s = 0; s < ring.size(); s++) {
+                    for (int s : ring.shards()) {
                         cb.call(ring.reachable(s) ? 1 : 0, ring.name(s));
                     }
                 }).register(registry);
@@ -136,7 +136,7 @@ public final class GatewayMetrics {
     private void perShard(String name, String help, java.util.function.IntToLongFunction value) {
         ShardRing ring = sources.ring();
         CounterWithCallback.builder().name(name).help(help).labelNames("shard").callback(cb -> {
-            for (int s = 0; s < ring.size(); s++) {
+            for (int s : ring.shards()) {
                 cb.call(value.applyAsLong(s), ring.name(s));
             }
         }).register(registry);
@@ -225,7 +225,7 @@ public final class GatewayMetrics {
         public MetricSnapshot collect() {
             HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("kvgate_shard_latency_seconds")
                     .help("Time from writing a request to a shard to its answer, by shard");
-            for (int s = 0; s < ring.size(); s++) {
+            for (int s : ring.shards()) {
                 long[] counts = new long[BOUNDS.length];
                 long sumNanos = 0;
                 for (LoopCounters c : ring.loopCounters()) {

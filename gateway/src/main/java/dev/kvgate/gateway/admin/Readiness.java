@@ -30,18 +30,20 @@ final class Readiness {
         ShardRing ring = sources.ring();
         int reachable = 0;
         List<String> down = new ArrayList<>();
-        for (int s = 0; s < ring.size(); s++) {
+        int[] shards = ring.shards();
+        int total = shards.length;
+        for (int s : shards) {
             if (ring.reachable(s)) {
                 reachable++;
             } else {
                 down.add(ring.name(s) + (ring.isEjected(s) ? " (ejected)" : ""));
             }
         }
-        if (!policy.satisfied(reachable, ring.size())) {
-            return new Verdict(false, reachable + " of " + ring.size() + " shards reachable, "
-                    + policy.needed(ring.size()) + " needed (admin.ready-shards = " + policy + "); not reachable: "
+        if (!policy.satisfied(reachable, total)) {
+            return new Verdict(false, reachable + " of " + total + " shards reachable, "
+                    + policy.needed(total) + " needed (admin.ready-shards = " + policy + "); not reachable: "
                     + String.join(", ", down));
         }
-        return new Verdict(true, "ready: " + reachable + " of " + ring.size() + " shards reachable");
+        return new Verdict(true, "ready: " + reachable + " of " + total + " shards reachable");
     }
 }

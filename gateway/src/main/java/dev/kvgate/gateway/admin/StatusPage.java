@@ -69,7 +69,7 @@ final class StatusPage {
         h.append("<h2>Shards</h2><table id=\"shards\"><thead><tr><th>shard</th><th>state</th><th>answers</th>")
                 .append("<th>mean latency</th><th>p99 below</th><th>errors</th><th>timeouts</th><th>reconnects</th>")
                 .append("</tr></thead><tbody>");
-        for (int i = 0; i < ring.size(); i++) {
+        for (int i : ring.shards()) {
             long[] buckets = new long[LoopCounters.LATENCY_BUCKETS];
             long sumNanos = 0;
             long timeouts = 0;

@@ -25,26 +25,17 @@ public final class Authenticator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
     private static final int VERIFY_QUEUE = 256;
 
-    final AuthSettings settings;
-    final Map<String, PasswordHash> users = new HashMap<>();
+    // Replaced whole by a reload (update); each is immutable once published.
+    volatile AuthSettings settings;
+    volatile Map<String, PasswordHash> users;
     /** Identity (CN, SAN, URI) -> user, in configuration order. */
-    final Map<String, String> certificateUsers = new LinkedHashMap<>();
+    volatile Map<String, String> certificateUsers;
     /** Checked for unknown users, so that the time taken does not tell which users exist. */
-    final PasswordHash decoy;
+    volatile PasswordHash decoy;
     final ExecutorService verifier;
 
     public Authenticator(AuthSettings settings) {
-        this.settings = settings;
-        int iterations = PasswordHash.DEFAULT_ITERATIONS;
-        for (AuthSettings.User u : settings.users()) {
-            PasswordHash hash = PasswordHash.parse(u.passwordHash());
-            users.put(u.name(), hash);
-            iterations = Integer.parseInt(u.passwordHash().split("\\$")[1]);
-        }
-        decoy = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray(), Math.max(iterations, 10_000)));
-        for (AuthSettings.CertificateUser m : settings.certificateUsers()) {
-            certificateUsers.putIfAbsent(m.identity(), m.user());
-        }
+        take(settings);
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2));
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(VERIFY_QUEUE), r -> {
@@ -59,6 +50,34 @@ public final class Authenticator implements AutoCloseable {
                     settings.saslEnabled() && settings.allowPlainOnPlaintext()
                             ? "; SASL PLAIN allowed on plain listeners (passwords in the clear)" : "");
         }
+    }
+
+    /**
+     * A reload's auth settings: users and certificate identities count from the next authentication
+     * on (a connection already authenticated stays so); the mode applies to new connections.
+     */
+    public void update(AuthSettings next) {
+        take(next);
+        log.info("auth: mode {}, {} SASL user(s), {} certificate identit(y/ies)",
+                next.mode().name().toLowerCase().replace('_', '-'), users.size(), certificateUsers.size());
+    }
+
+    private void take(AuthSettings next) {
+        Map<String, PasswordHash> u = new HashMap<>();
+        int iterations = PasswordHash.DEFAULT_ITERATIONS;
+        for (AuthSettings.User user : next.users()) {
+            u.put(user.name(), PasswordHash.parse(user.passwordHash()));
+            iterations = Integer.parseInt(user.passwordHash().split("\\$")[1]);
+        }
+        Map<String, String> c = new LinkedHashMap<>();
+        for (AuthSettings.CertificateUser m : next.certificateUsers()) {
+            c.putIfAbsent(m.identity(), m.user());
+        }
+        PasswordHash d = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray(), Math.max(iterations, 10_000)));
+        users = java.util.Collections.unmodifiableMap(u);
+        certificateUsers = java.util.Collections.unmodifiableMap(c);
+        decoy = d;
+        settings = next;
     }
 
     /** The auth state of a new client connection (call when the channel is set up, on its event loop). */

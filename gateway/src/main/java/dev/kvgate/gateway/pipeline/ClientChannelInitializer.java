@@ -28,18 +28,19 @@ import java.util.function.Supplier;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     private final Supplier<SslContext> ssl;
-    private final Duration handshakeTimeout;
+    // Replaced by a reload (update): read once per new connection.
+    private volatile Duration handshakeTimeout;
     private final TlsStats tlsStats;
     private final TlsCloseHandler tlsClose;
-    private final LimitsSettings limits;
+    private volatile LimitsSettings limits;
     private final BackendRegistry registry;
     private final GatewayStats stats;
     private final Authenticator auth;
-    private final RequestValidator validator;
+    private volatile RequestValidator validator;
     private final MemoryBudget budget;
     private final ListenerStats listenerStats;
     /** Fraction of answers in the access log; 0 when it is off. */
-    private final double accessSample;
+    private volatile double accessSample;
 
     /** A listener with no name of its own and no access log, serving both protocols (tests). */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
@@ -90,8 +91,21 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.protocol = protocol;
     }
 
+    /** A reload: connections accepted from now on get these; open ones keep theirs. */
+    public void update(LimitsSettings limits, RequestValidator validator, Duration handshakeTimeout,
+                       double accessSample) {
+        this.limits = limits;
+        this.validator = validator;
+        this.handshakeTimeout = handshakeTimeout;
+        this.accessSample = accessSample;
+    }
+
     @Override
     protected void initChannel(Channel ch) {
+        LimitsSettings limits = this.limits;
+        RequestValidator validator = this.validator;
+        Duration handshakeTimeout = this.handshakeTimeout;
+        double accessSample = this.accessSample;
         ch.pipeline().addLast(HandlerNames.WIRE_COUNTERS, new WireCountersHandler(listenerStats));
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());

@@ -40,8 +40,9 @@ abstract class Backend {
     final ByteBufAllocator alloc;
     /** This loop's counters (latency, timeouts), read by the admin listener at scrape time. */
     final LoopCounters counters;
-    private final long timeoutNanos;
-    private final int maxInFlight;
+    // Loop-confined; changed only by a reload (reconfigure).
+    private long timeoutNanos;
+    private int maxInFlight;
     /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
     private final Ticker ticker;
     private ArrayDeque<Pending> inFlight = new ArrayDeque<>();
@@ -68,6 +69,15 @@ abstract class Backend {
         this.shard = ring.name(shardIndex);
         this.counters = ring.counters(loop);
         this.alloc = alloc;
+        this.timeoutNanos = timeoutNanos;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * A reload's request timeout and in-flight cap, for requests sent from now on (those in flight keep
+     * their deadline). On {@link #loop}.
+     */
+    void reconfigure(long timeoutNanos, int maxInFlight) {
         this.timeoutNanos = timeoutNanos;
         this.maxInFlight = maxInFlight;
     }

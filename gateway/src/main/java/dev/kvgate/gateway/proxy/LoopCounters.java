@@ -34,14 +34,37 @@ public final class LoopCounters {
     }
 
     private final long[] answers = new long[256 * STATUS_SLOTS];
-    private final long[][] latencyBuckets;
-    private final long[] latencySumNanos;
-    private final long[] timeouts;
+    // By shard index (see ShardRing); grown by the loop when the topology gains an index. A scrape may
+    // read the arrays before they grew: it then sees 0 for the new index.
+    private long[][] latencyBuckets;
+    private long[] latencySumNanos;
+    private long[] timeouts;
 
     public LoopCounters(int shards) {
         latencyBuckets = new long[shards][LATENCY_BUCKETS];
         latencySumNanos = new long[shards];
         timeouts = new long[shards];
+    }
+
+    /**
+     * Room for shard indexes below {@code capacity}, and zero counts for {@code fresh}, an index given to
+     * a new shard (it may have been another's). On this loop, before any backend of that shard exists.
+     */
+    void prepare(int capacity, int fresh) {
+        if (capacity > timeouts.length) {
+            long[][] buckets = java.util.Arrays.copyOf(latencyBuckets, capacity);
+            for (int i = latencyBuckets.length; i < capacity; i++) {
+                buckets[i] = new long[LATENCY_BUCKETS];
+            }
+            latencySumNanos = java.util.Arrays.copyOf(latencySumNanos, capacity);
+            timeouts = java.util.Arrays.copyOf(timeouts, capacity);
+            latencyBuckets = buckets;
+        }
+        if (fresh >= 0) {
+            latencyBuckets[fresh] = new long[LATENCY_BUCKETS];
+            latencySumNanos[fresh] = 0;
+            timeouts[fresh] = 0;
+        }
     }
 
     /** A client request answered with {@code response} ({@code null}: a quiet request that succeeded). */
@@ -83,14 +106,17 @@ public final class LoopCounters {
 
     /** Latency observations of {@code shard} in bucket {@code bucket} (not cumulative). */
     public long latencyBucket(int shard, int bucket) {
-        return latencyBuckets[shard][bucket];
+        long[][] b = latencyBuckets;
+        return shard < b.length ? b[shard][bucket] : 0;
     }
 
     public long latencySumNanos(int shard) {
-        return latencySumNanos[shard];
+        long[] s = latencySumNanos;
+        return shard < s.length ? s[shard] : 0;
     }
 
     public long timeouts(int shard) {
-        return timeouts[shard];
+        long[] t = timeouts;
+        return shard < t.length ? t[shard] : 0;
     }
 }

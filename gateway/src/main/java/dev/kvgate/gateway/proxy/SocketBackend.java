@@ -50,7 +50,8 @@ final class SocketBackend extends Backend {
     private final InetSocketAddress address;
     private final Connector connector;
     private final Supplier<ChannelHandler> inbound = Inbound::new;
-    private final BackendSettings settings;
+    /** Loop-confined; replaced by a reload ({@link #reconfigure}). */
+    private BackendSettings settings;
     /**
      * Frames accepted while connecting; owned here until written or released. In step with the
      * in-flight table: they are the frames of its last entries, and go when those entries go
@@ -100,14 +101,69 @@ final class SocketBackend extends Backend {
                 .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 // A failed write shuts down only our output: see Inbound.exceptionCaught.
                 .option(ChannelOption.AUTO_CLOSE, false);
-        return inbound -> bootstrap.clone()
-                .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
-                        maxResponseFrame, settings.handshakeTimeout().toMillis(), budget, inbound))
-                .connect(address);
+        return new SocketConnector(bootstrap, address, ssl, settings, maxResponseFrame, budget);
+    }
+
+    /**
+     * Connections made with a bootstrap; the timeouts and the TLS context are read at each attempt, so
+     * a reload applies to the next connection made.
+     */
+    private static final class SocketConnector implements Connector {
+        private final Bootstrap bootstrap;
+        private final InetSocketAddress address;
+        private final int maxResponseFrame;
+        private final MemoryBudget budget;
+        SslContext ssl;
+        BackendSettings settings;
+
+        SocketConnector(Bootstrap bootstrap, InetSocketAddress address, SslContext ssl, BackendSettings settings,
+                        int maxResponseFrame, MemoryBudget budget) {
+            this.bootstrap = bootstrap;
+            this.address = address;
+            this.ssl = ssl;
+            this.settings = settings;
+            this.maxResponseFrame = maxResponseFrame;
+            this.budget = budget;
+        }
+
+        @Override
+        public ChannelFuture connect(Supplier<ChannelHandler> inbound) {
+            return bootstrap.clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
+                            maxResponseFrame, settings.handshakeTimeout().toMillis(), budget, inbound))
+                    .connect(address);
+        }
+    }
+
+    /**
+     * A reload's backend settings (timeouts, backoff, in-flight cap) and, for a TLS shard, its client
+     * TLS context: for the requests sent and the connections made from now on. On the loop.
+     *
+     * @param ssl the new context for TLS shards; ignored for a plain one, null to keep the one in use
+     */
+    void reconfigure(BackendSettings next, SslContext ssl) {
+        reconfigure(next.requestTimeout().toNanos(), next.maxInFlight());
+        this.settings = next;
+        if (connector instanceof SocketConnector c) {
+            c.settings = next;
+            if (c.ssl != null && ssl != null) {
+                c.ssl = ssl;
+            }
+        }
+    }
+
+    /** Whether the connection is up (connected and, for TLS, handshaken). */
+    boolean isActive() {
+        return state == State.ACTIVE;
+    }
+
+    /** Whether it was closed for good ({@link #close}). */
+    boolean isClosed() {
+        return closed;
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */

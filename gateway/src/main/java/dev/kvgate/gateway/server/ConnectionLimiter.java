@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
 
-    private final int max;
-    private final int maxPerIp;
+    private volatile int max;
+    private volatile int maxPerIp;
     private final ChannelGroup clients;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
@@ -43,10 +43,18 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         this.warnings = warnings;
     }
 
+    /** A reload's limits; connections open beyond them stay, new ones are refused until below. */
+    void limits(int max, int maxPerIp) {
+        this.max = max;
+        this.maxPerIp = maxPerIp;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         InetAddress ip = ((InetSocketAddress) child.remoteAddress()).getAddress();
+        int max = this.max;
+        int maxPerIp = this.maxPerIp;
         if (total.incrementAndGet() > max) {
             total.decrementAndGet();
             refuse(child, ip, "max-connections " + max);

@@ -14,6 +14,11 @@ import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.engine.EngineClock;
 import dev.kvgate.gateway.engine.EngineShard;
 import dev.kvgate.gateway.log.LogFormat;
+import dev.kvgate.gateway.log.LogLevel;
+import dev.kvgate.gateway.topology.TopologyManager;
+import dev.kvgate.config.LogSettings;
+import dev.kvgate.config.Settings;
+import dev.kvgate.config.TopologySettings;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
 import dev.kvgate.gateway.pipeline.ListenerStats;
 import dev.kvgate.gateway.pipeline.TlsStats;
@@ -60,12 +65,19 @@ public final class KvgateServer implements AutoCloseable {
     // Set once in start(), before the server is handed out.
     private ChannelGroup clients;
     private Authenticator auth;
-    private java.time.Duration drainTimeout;
+    private volatile java.time.Duration drainTimeout;
     // Set once in start(), before the server is handed out.
     private ReloadingServerTls tls;
     private TlsStats tlsStats;
     private ShardRing ring;
-    private java.time.Duration notReadyDelay;
+    private volatile java.time.Duration notReadyDelay;
+    /** Follows kvgate.topology; null with embedded shards. */
+    private TopologyManager topology;
+    private List<ClientChannelInitializer> initializers;
+    private ConnectionLimiter limiter;
+    /** The settings in force (those that need a restart keep their start values) and what they were read from. */
+    private KvgateSettings settings;
+    private com.typesafe.config.Config config;
     /** The admin listener; {@code null} when kvgate.admin.enabled is false. */
     private AdminServer admin;
     /** Set when close() begins: /readyz answers 503 from then on. */
@@ -89,7 +101,22 @@ public final class KvgateServer implements AutoCloseable {
      * @throws SettingsException for settings only found invalid at start (hash preset, TLS files)
      */
     public static KvgateServer start(KvgateSettings settings) throws InterruptedException {
+        return start(settings, null);
+    }
+
+    /**
+     * Starts kvgate from settings and the configuration they were read from, so that a later
+     * {@link #reload} can say which settings changed.
+     */
+    public static KvgateServer start(Settings.Loaded loaded) throws InterruptedException {
+        return start(loaded.settings(), loaded.config());
+    }
+
+    private static KvgateServer start(KvgateSettings settings, com.typesafe.config.Config config)
+            throws InterruptedException {
         LogFormat.apply(settings.log().format());
+        LogLevel.apply(settings.log().level());
+        Transport transport = Transport.best();
         Placement preset;
         try {
             preset = Placement.parse(settings.routing().hash());
@@ -98,7 +125,10 @@ public final class KvgateServer implements AutoCloseable {
         }
         List<ShardTarget> targets = new ArrayList<>();
         List<EngineShard> engines = new ArrayList<>();
-        if (settings.shards().isEmpty()) {
+        TopologyManager topology = null;
+        java.util.function.Supplier<io.netty.handler.ssl.SslContext> backendTls =
+                BackendRegistry.memoize(() -> backendTls(settings));
+        if (embedded(settings)) {
             for (int i = 0; i < settings.embedded().shards(); i++) {
                 EngineShard engine = new EngineShard("embedded-" + i, settings.embedded().memory(),
                         settings.embedded().maxItemSize(), EngineClock.system());
@@ -106,12 +136,19 @@ public final class KvgateServer implements AutoCloseable {
                 targets.add(new ShardTarget.Embedded(engine));
             }
         } else {
+            topology = new TopologyManager(settings.topology(), settings.shards(), new TopologyManager.Transport(
+                    transport.ioHandler(), transport.datagramChannel(), transport.socketChannel()));
+            List<ShardSettings> initial;
+            try {
+                initial = topology.first();
+            } catch (RuntimeException | InterruptedException e) {
+                topology.close();
+                throw e;
+            }
             // One client context for every TLS shard: built once, it shares its session cache.
-            io.netty.handler.ssl.SslContext backendTls = settings.shards().stream().anyMatch(ShardSettings::tls)
-                    ? backendTls(settings) : null;
-            for (int i = 0; i < settings.shards().size(); i++) {
-                ShardSettings shard = settings.shards().get(i);
-                targets.add(new ShardTarget.Remote(shard, shard.tls() ? backendTls : null));
+            io.netty.handler.ssl.SslContext ssl = initial.stream().anyMatch(ShardSettings::tls) ? backendTls.get() : null;
+            for (ShardSettings shard : initial) {
+                targets.add(new ShardTarget.Remote(shard, shard.tls() ? ssl : null));
             }
         }
         List<Node> nodes = targets.stream().map(t -> new Node(t.name(), t.weight())).toList();
@@ -119,7 +156,13 @@ public final class KvgateServer implements AutoCloseable {
         try {
             ring = new ShardRing(preset, nodes, settings.backend());
         } catch (IllegalArgumentException e) {
-            throw new SettingsException("kvgate.shards", e.getMessage());
+            if (topology != null) {
+                topology.close();
+            }
+            if (settings.topology().source() == TopologySettings.Source.STATIC) {
+                throw new SettingsException("kvgate.shards", e.getMessage());
+            }
+            throw new IllegalStateException("topology from " + topology.describe() + ": " + e.getMessage());
         }
 
         ReloadingServerTls tls = null;
@@ -140,7 +183,6 @@ public final class KvgateServer implements AutoCloseable {
         MemoryBudget budget = budget(settings.memory());
         final ReloadingServerTls serverTls = tls;
         TlsStats tlsStats = new TlsStats();
-        Transport transport = Transport.best();
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(settings.ioThreads(), transport.ioHandler());
         GatewayStats stats = new GatewayStats();
@@ -153,10 +195,14 @@ public final class KvgateServer implements AutoCloseable {
         Authenticator auth = new Authenticator(settings.auth());
         ConnectionLimiter limiter = new ConnectionLimiter(settings.limits().maxConnections(),
                 settings.limits().maxConnectionsPerIp(), clients);
+        List<ClientChannelInitializer> initializers = new ArrayList<>();
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
             backends = BackendRegistry.start(workers, transport.socketChannel(), transport.datagramChannel(), targets, ring,
-                    settings.backend(), maxResponse, budget);
+                    settings.backend(), maxResponse, budget, backendTls);
+            if (topology != null) {
+                topology.attach(backends, preset);
+            }
             for (ListenerSettings l : settings.listeners()) {
                 ListenerStats lstats = new ListenerStats(l.name());
                 listenerStats.add(lstats);
@@ -172,10 +218,10 @@ public final class KvgateServer implements AutoCloseable {
                         .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                        .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
+                        .childHandler(initializer(initializers, new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
                                 auth, validator, budget, lstats,
-                                settings.log().accessLog() ? settings.log().accessSample() : 0, l.protocol()));
+                                settings.log().accessLog() ? settings.log().accessSample() : 0, l.protocol())));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
@@ -194,6 +240,9 @@ public final class KvgateServer implements AutoCloseable {
                         () -> s.draining, budget), transport);
             }
         } catch (RuntimeException | InterruptedException e) {
+            if (topology != null) {
+                topology.close();
+            }
             bound.values().forEach(Channel::close);
             if (backends != null) {
                 backends.close();
@@ -215,17 +264,34 @@ public final class KvgateServer implements AutoCloseable {
         server.ring = ring;
         server.notReadyDelay = settings.notReadyDelay();
         server.admin = admin;
+        server.topology = topology;
+        server.initializers = List.copyOf(initializers);
+        server.limiter = limiter;
+        server.settings = settings;
+        server.config = config;
         StringBuilder where = new StringBuilder();
         for (Map.Entry<String, Channel> e : bound.entrySet()) {
             where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                     .append(e.getValue().localAddress());
         }
-        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}; placement {}{}{}", where,
+        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards{}: {}; placement {}{}{}", where,
                 transport.name(), settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded",
+                topology != null && settings.topology().source() != TopologySettings.Source.STATIC
+                        ? " from " + topology.describe() : "",
                 nodes.stream().map(n -> n.weight() == 1 ? n.name() : n.name() + " (weight " + n.weight() + ")").toList(),
                 preset, tls != null ? "; TLS engine " + tls.current().provider() : "",
                 admin != null ? "; admin HTTP on " + admin.address() : "; admin HTTP off");
         return server;
+    }
+
+    private static ClientChannelInitializer initializer(List<ClientChannelInitializer> all, ClientChannelInitializer i) {
+        all.add(i);
+        return i;
+    }
+
+    /** Embedded engine shards: no remote shard configured and none to come from a topology source. */
+    private static boolean embedded(KvgateSettings settings) {
+        return settings.shards().isEmpty() && settings.topology().source() == TopologySettings.Source.STATIC;
     }
 
     private static io.netty.handler.ssl.SslContext backendTls(KvgateSettings settings) {
@@ -298,9 +364,137 @@ public final class KvgateServer implements AutoCloseable {
      * requests in flight be answered for at most {@code shutdown.drain-timeout}, then closes the
      * client and backend connections, the event loops, the engines and last the admin listener.
      */
+    /** The topology in force: the remote shards in placement order (empty with embedded shards). */
+    public List<ShardSettings> shards() {
+        return backends.remoteShards();
+    }
+
+    /** Shards that left the topology and still finish requests in flight on some event loop. */
+    public int drainingShards() {
+        return backends.draining();
+    }
+
+    /** The settings in force: the start values of those that need a restart, the last reload's of the others. */
+    public synchronized KvgateSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Applies what can change live from {@code next}, or nothing: an invalid configuration (which
+     * includes what only the start would otherwise find wrong: the placement over the shards, TLS
+     * files that do not load) throws before anything changed, with the error the start gives. Logs
+     * one line per changed setting, and one per changed setting that needs a restart (its running
+     * value stays).
+     *
+     * @param trigger what asked for the reload ("SIGHUP", "file changed"), for the log
+     * @return the settings that changed
+     * @throws SettingsException the configuration is invalid; the running one stays
+     */
+    public synchronized List<String> reload(Settings.Loaded next, String trigger) {
+        KvgateSettings cur = settings;
+        KvgateSettings n = next.settings();
+        List<ConfigDiff.Change> changes = config != null ? ConfigDiff.between(config, next.config()) : List.of();
+
+        // Everything that can fail, before anything changes.
+        Placement placement;
+        try {
+            placement = Placement.parse(n.routing().hash());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.routing.hash", e.getMessage());
+        }
+        boolean embeddedNow = !engines.isEmpty();
+        boolean topologyLive = embeddedNow == embedded(n);
+        if (topologyLive && !embeddedNow && n.topology().source() == TopologySettings.Source.STATIC) {
+            try {
+                placement.locator(n.shards().stream().map(s -> new Node(s.ringName(), s.weight())).toList());
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException("kvgate.shards", e.getMessage());
+            }
+        }
+        if (topologyLive && !embeddedNow && n.topology().source() == TopologySettings.Source.HTTP
+                && n.topology().http().trust().isPresent()) {
+            dev.kvgate.gateway.topology.TopologyManager.checkHttpTrust(n.topology().http());
+        }
+        RequestValidator validator;
+        try {
+            validator = new RequestValidator(n.limits().passThroughOpcodes());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.limits.pass-through-opcodes", e.getMessage());
+        }
+        Runnable tlsCommit = null;
+        if (tls != null && !n.tls().equals(cur.tls())) {
+            try {
+                tlsCommit = tls.prepare(n.tls());
+            } catch (RuntimeException e) {
+                throw new SettingsException("kvgate.tls", e.getMessage());
+            }
+        }
+        java.util.function.Supplier<io.netty.handler.ssl.SslContext> backendTls = null;
+        if (!n.backendTls().equals(cur.backendTls()) || !n.tls().provider().equals(cur.tls().provider())
+                || !n.tls().protocols().equals(cur.tls().protocols())) {
+            backendTls = BackendRegistry.memoize(() -> backendTls(n));
+            boolean anyTls = backends.remoteShards().stream().anyMatch(ShardSettings::tls)
+                    || n.shards().stream().anyMatch(ShardSettings::tls) || n.topology().dns().tls();
+            if (anyTls) {
+                backendTls.get(); // throws SettingsException naming kvgate.backend-tls
+            }
+        }
+
+        // Valid: say what changes, then apply.
+        for (ConfigDiff.Change c : changes) {
+            if (c.restart()) {
+                log.warn("reload ({}): {}: {} needs a restart; the running value stays", trigger, c.path(),
+                        c.describe());
+            } else if (!topologyLive && (c.path().equals("kvgate.shards") || c.path().startsWith("kvgate.topology"))) {
+                log.warn("reload ({}): {}: {} switches between embedded and remote shards, which needs a restart;"
+                        + " the running shards stay", trigger, c.path(), c.describe());
+            } else {
+                log.info("reload ({}): {}: {}", trigger, c.path(), c.describe());
+            }
+        }
+        LogLevel.apply(n.log().level());
+        for (ClientChannelInitializer i : initializers) {
+            i.update(n.limits(), validator, n.tls().handshakeTimeout(),
+                    n.log().accessLog() ? n.log().accessSample() : 0);
+        }
+        limiter.limits(n.limits().maxConnections(), n.limits().maxConnectionsPerIp());
+        if (!n.auth().equals(cur.auth())) {
+            auth.update(n.auth());
+        }
+        if (tlsCommit != null) {
+            tlsCommit.run();
+        } else if (tls != null) {
+            tls.checkNow(); // the same files, perhaps new content: no need to wait for tls.reload-interval
+        }
+        if (!n.backend().equals(cur.backend()) || backendTls != null) {
+            backends.reconfigure(n.backend(), backendTls);
+        }
+        drainTimeout = n.drainTimeout();
+        notReadyDelay = n.notReadyDelay();
+        if (topologyLive && topology != null) {
+            topology.reconfigure(n.topology(), n.shards(), placement);
+        }
+        // What is in force now: the new values, but the start values of what needs a restart.
+        settings = new KvgateSettings(cur.ioThreads(), cur.listeners(), n.tls(), n.routing(),
+                topologyLive ? n.shards() : cur.shards(), cur.embedded(), n.backend(), n.limits(), n.drainTimeout(),
+                n.backendTls(), n.auth(), cur.memory(), cur.admin(),
+                new LogSettings(cur.log().format(), n.log().accessLog(), n.log().accessSample(), n.log().level()),
+                n.notReadyDelay(), topologyLive ? n.topology() : cur.topology(), n.reload());
+        if (config != null) {
+            config = ConfigDiff.keepRunning(next.config(), changes);
+        }
+        int restart = (int) changes.stream().filter(ConfigDiff.Change::restart).count();
+        log.info("reload ({}): {}", trigger, changes.isEmpty() ? "no setting changed"
+                : changes.size() + " setting(s) changed" + (restart > 0 ? ", " + restart + " of them need(s) a restart" : ""));
+        return changes.stream().map(ConfigDiff.Change::path).toList();
+    }
+
     @Override
     public void close() {
         draining = true;
+        if (topology != null) {
+            topology.close();
+        }
         if (admin != null && !notReadyDelay.isZero()) {
             log.info("shutting down: /readyz says 503; listeners close in {}", notReadyDelay);
             try {

@@ -7,7 +7,10 @@ import dev.kvgate.config.SettingsException;
 import dev.kvgate.gateway.proxy.ClientSession;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command line: {@code java -jar kvgate.jar [-c FILE]} runs the gateway. Settings may also be
@@ -15,6 +18,7 @@ import java.util.Optional;
  * SIGTERM and SIGINT drain and exit 0 (see {@link StopOnSignal}).
  */
 public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
     static final int OK = 0;
     static final int FAILED = 1;
     static final int BAD_CONFIG = 2;
@@ -81,9 +85,9 @@ public final class Main {
                 }
             }
         }
-        KvgateSettings settings;
+        Settings.Loaded settings;
         try {
-            settings = Settings.load(file);
+            settings = Settings.loadWithConfig(file);
         } catch (SettingsException e) {
             err.println("kvgate: invalid configuration: " + e.getMessage());
             return BAD_CONFIG;
@@ -105,8 +109,19 @@ public final class Main {
             server.close();
             return OK;
         }
-        StopOnSignal stop = new StopOnSignal(server::close, Runtime.getRuntime()::halt);
+        Reloader reloader = new Reloader(file, server);
+        StopOnSignal stop = new StopOnSignal(() -> {
+            reloader.close();
+            server.close();
+        }, Runtime.getRuntime()::halt);
         stop.install();
+        try {
+            if (!Signals.trap(List.of("HUP"), (name, number) -> reloader.requestReload(name)).isEmpty()) {
+                log.info("cannot trap SIGHUP: the configuration reloads only when its file changes");
+            }
+        } catch (LinkageError e) {
+            log.info("cannot trap SIGHUP: the configuration reloads only when its file changes");
+        }
         try {
             stop.awaitAndDrain();
         } catch (InterruptedException e) {
@@ -158,6 +173,9 @@ public final class Main {
         out.println("kvgate.shutdown.drain-timeout (" + seconds(defaults.drainTimeout())
                 + "), exit 0. A second signal during the drain");
         out.println("exits at once with 128+signal (143 SIGTERM, 130 SIGINT).");
+        out.println("SIGHUP, or a change of the -c file (checked every kvgate.reload.watch-interval,");
+        out.println(seconds(defaults.reload().watchInterval()) + "): reload the configuration; what can change live is applied,");
+        out.println("an invalid file is refused and the running configuration stays.");
         out.println();
         out.println("Exit statuses: 0 ok, also after a SIGTERM/SIGINT drain; 1 failure at start");
         out.println("(e.g. a port in use); 2 invalid configuration or arguments.");

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * does not want to wait for {@code shutdown.drain-timeout}.
  *
  * <p>A shutdown hook stays installed as well: it drains on the ways out that are not trapped here
- * (SIGHUP, a signal that could not be trapped), and does nothing after a drain already done.
+ * (a signal that could not be trapped), and does nothing after a drain already done. SIGHUP reloads
+ * the configuration ({@link Reloader}, trapped by {@link Main}).
  */
 final class StopOnSignal {
     private static final Logger log = LoggerFactory.getLogger(StopOnSignal.class);
