@@ -240,9 +240,12 @@ public final class BackendRegistry implements AutoCloseable {
      * @param notConnected added shards that did not connect within backend.request-timeout (with
      *                     on-shard-failure = eject they start off the ring, until they answer)
      * @param moved        the share of a sample of keys that now go to another shard
+     * @param inFlight     requests in flight on backend connections when their loop switched (they
+     *                     finish where they were sent)
+     * @param inFlightOnRemoved those of them on connections to removed shards, which drain
      */
     public record Change(List<String> added, List<String> removed, List<String> notConnected, boolean placementChanged,
-                         double moved) {
+                         double moved, int inFlight, int inFlightOnRemoved) {
         public boolean none() {
             return added.isEmpty() && removed.isEmpty() && !placementChanged && moved == 0;
         }
@@ -290,7 +293,7 @@ public final class BackendRegistry implements AutoCloseable {
                 sameShards = indexes[i] == current.shard(i);
             }
             if (sameShards && !placementChanged) {
-                return new Change(List.of(), List.of(), List.of(), false, 0);
+                return new Change(List.of(), List.of(), List.of(), false, 0, 0, 0);
             }
             for (ShardSettings s : shards) {
                 if (s.tls()) {
@@ -338,12 +341,22 @@ public final class BackendRegistry implements AutoCloseable {
             long drainDeadline = System.nanoTime() + 2 * settings.requestTimeout().toNanos()
                     + TimeUnit.SECONDS.toNanos(1);
             // Handed to every loop at once; each switches between two of its tasks.
+            AtomicInteger inFlight = new AtomicInteger();
+            AtomicInteger inFlightOnRemoved = new AtomicInteger();
             List<io.netty.util.concurrent.Future<?>> installed = new ArrayList<>();
             for (Map.Entry<EventExecutor, LoopBackends> e : byLoop.entrySet()) {
                 EventLoop loop = (EventLoop) e.getKey();
                 LoopBackends lb = e.getValue();
                 installed.add(loop.submit(() -> {
+                    ShardRing.Membership before = lb.membership();
+                    for (int p = 0; p < before.size(); p++) {
+                        inFlight.addAndGet(lb.inFlight(before.shard(p)));
+                    }
                     for (int shard : lb.install(next)) {
+                        int n = lb.inFlight(shard);
+                        if (before.contains(shard)) {
+                            inFlightOnRemoved.addAndGet(n);
+                        }
                         drain(loop, lb, shard, drainDeadline);
                     }
                 }));
@@ -357,7 +370,8 @@ public final class BackendRegistry implements AutoCloseable {
             }
             ring.settled(next);
             List<String> added = fresh.stream().map(ring::name).toList();
-            return new Change(added, removed, notConnected, placementChanged, moved);
+            return new Change(added, removed, notConnected, placementChanged, moved, inFlight.get(),
+                    inFlightOnRemoved.get());
         }
     }
 
@@ -478,12 +492,10 @@ public final class BackendRegistry implements AutoCloseable {
         if (loopsLeft != null && loopsLeft.decrementAndGet() == 0) {
             draining.remove(shard);
             log.debug("shard {}: drained and closed on every event loop", ring.name(shard));
-            synchronized (changing) {
-                if (!ring.current().contains(shard)) {
-                    remoteShards.remove(shard);
-                }
-                ring.retired(shard);
-            }
+            // Not under the change lock: a change waits for the loops (this one too) while holding it.
+            // The index is not free until retired() returns, so no change can take it before that.
+            remoteShards.remove(shard);
+            ring.retired(shard);
         }
     }
 

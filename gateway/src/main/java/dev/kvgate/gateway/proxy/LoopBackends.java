@@ -119,6 +119,18 @@ final class LoopBackends {
         byShard.remove(shard);
     }
 
+    /** Requests in flight on this loop's connections to {@code shard}. */
+    int inFlight(int shard) {
+        Backend[] conns = byShard.get(shard);
+        int n = 0;
+        if (conns != null) {
+            for (Backend b : conns) {
+                n += b.inFlight();
+            }
+        }
+        return n;
+    }
+
     /** The topology this loop routes by. */
     ShardRing.Membership membership() {
         return view.membership;

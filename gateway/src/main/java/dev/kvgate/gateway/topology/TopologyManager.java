@@ -173,12 +173,14 @@ public final class TopologyManager implements AutoCloseable {
             BackendRegistry.Change c = r.apply(p, shards);
             lastRefusal = null;
             if (!c.none()) {
-                log.info("topology from {}: {} shards{}{}{}; {} of keys move{}", from, shards.size(),
+                log.info("topology from {}: {} shards{}{}{}; {} of keys move; {} requests in flight at the switch"
+                                + " finish where they were sent{}", from, shards.size(),
                         c.added().isEmpty() ? "" : ", added " + String.join(", ", c.added()),
                         c.removed().isEmpty() ? "" : ", removed " + String.join(", ", c.removed()),
                         c.placementChanged() ? ", placement " + p : "",
-                        String.format("%.1f%%", 100 * c.moved()),
-                        c.removed().isEmpty() ? "" : "; removed shards finish their requests in flight, then close");
+                        String.format(java.util.Locale.ROOT, "%.1f%%", 100 * c.moved()), c.inFlight(),
+                        c.removed().isEmpty() ? "" : " (" + c.inFlightOnRemoved() + " on removed shards, which"
+                                + " close once drained)");
             }
             if (!c.notConnected().isEmpty()) {
                 log.warn("topology from {}: added shards not connected within backend.request-timeout: {}; they"
