@@ -255,4 +255,57 @@ class SettingsTest {
             System.clearProperty("kvgate.shards.1");
         }
     }
+
+    @Test
+    void topologyDefaultsToTheStaticShards() {
+        KvgateSettings s = Settings.parse("kvgate.shards = [\"10.0.0.1:11211\"]");
+        assertEquals(TopologySettings.Source.STATIC, s.topology().source());
+        assertEquals(Duration.ofSeconds(30), s.topology().startTimeout());
+        assertEquals(Duration.ofSeconds(2), s.reload().watchInterval());
+        assertTrue(s.log().level().isEmpty());
+    }
+
+    @Test
+    void dnsAndHttpSources() {
+        KvgateSettings dns = Settings.parse("kvgate.topology { source = dns, dns { name = \"_memcache._tcp.cache.local\","
+                + " record = srv, interval = 5s, servers = [\"10.0.0.53\", \"127.0.0.1:5353\", \"::1\", \"[::1]:54\"] } }");
+        assertEquals(TopologySettings.Source.DNS, dns.topology().source());
+        assertEquals(TopologySettings.RecordType.SRV, dns.topology().dns().record());
+        assertEquals(List.of(new ShardSettings("10.0.0.53", 53, false), new ShardSettings("127.0.0.1", 5353, false),
+                new ShardSettings("::1", 53, false), new ShardSettings("::1", 54, false)), dns.topology().dns().servers());
+        KvgateSettings http = Settings.parse("kvgate.topology { source = http, http { url = \"https://cfg.local/topology\","
+                + " headers = [\"Authorization: Bearer x\"] } }");
+        assertEquals("https://cfg.local/topology", http.topology().http().url().toString());
+        assertTrue(!http.topology().http().toString().contains("Bearer"), "headers are never printed");
+    }
+
+    @Test
+    void topologyMistakesNameTheirPath() {
+        assertEquals("kvgate.topology.dns.name: topology.source = dns needs a name to resolve",
+                problem("kvgate.topology.source = dns"));
+        assertEquals("kvgate.topology.http.url: topology.source = http needs a url", problem("kvgate.topology.source = http"));
+        assertEquals("kvgate.topology.http.url: \"ftp://x/y\" is not an http:// or https:// URL",
+                problem("kvgate.topology { source = http, http.url = \"ftp://x/y\" }"));
+        assertEquals("kvgate.shards: must be empty with topology.source = dns: the shards come from there",
+                problem("kvgate.shards = [\"a:1\"]\nkvgate.topology { source = dns, dns.name = cache }"));
+        assertEquals("kvgate.topology.dns.servers[0]: \"dns.local\" is not an IP address (host names are not resolved here)",
+                problem("kvgate.topology.dns.servers = [\"dns.local\"]"));
+        assertEquals("kvgate.topology.source: \"consul\" is not one of static, dns, http",
+                problem("kvgate.topology.source = consul"));
+        assertEquals("kvgate.topology.http.headers[0]: expected \"Name: value\"",
+                problem("kvgate.topology.http.headers = [\"no colon\"]"));
+        assertEquals("kvgate.log.level: \"loud\" is not one of trace, debug, info, warn, error, off",
+                problem("kvgate.log.level = loud"));
+        assertEquals("kvgate.reload.watch-interval: must not be negative, was PT-1S",
+                problem("kvgate.reload.watch-interval = -1s"));
+    }
+
+    @Test
+    void theShardListParserSaysTheSameForAnotherList() {
+        com.typesafe.config.Config doc = com.typesafe.config.ConfigFactory.parseString(
+                "{\"shards\": [\"a:1\", {\"address\": \"b:2\", \"weight\": 0}]}",
+                com.typesafe.config.ConfigParseOptions.defaults().setSyntax(com.typesafe.config.ConfigSyntax.JSON));
+        SettingsException e = assertThrows(SettingsException.class, () -> Settings.shardList(doc.getList("shards"), "shards"));
+        assertEquals("shards[1].weight: must be at least 1, was 0", e.getMessage());
+    }
 }

@@ -34,16 +34,21 @@ public final class GatewayFixture implements AutoCloseable {
     public static GatewayFixture start(java.util.function.Function<TestPki, String> extraHocon) throws Exception {
         Path dir = Files.createTempDirectory("kvgate-test");
         TestPki pki = TestPki.create(dir.resolve("pki"), KeyType.EC);
-        String hocon = "kvgate {\n"
+        String hocon = hocon(pki, extraHocon.apply(pki));
+        KvgateServer server = KvgateServer.start(Settings.parseWithConfig(hocon));
+        SslContext clientTls = ClientTls.trustingCertificates(pki.caCertificate());
+        return new GatewayFixture(dir, pki, server, clientTls);
+    }
+
+    /** The fixture's configuration, with {@code extra} after it: what a test reloads with a change. */
+    public static String hocon(TestPki pki, String extra) {
+        return "kvgate {\n"
                 + "  io-threads = 2\n"
                 + "  listeners = [ { name = plain, host = \"127.0.0.1\", port = 0 },\n"
                 + "                { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ]\n"
                 + "  admin { host = \"127.0.0.1\", port = 0 }\n"
                 + "  tls { cert-chain = \"" + pki.serverChain() + "\", private-key = \"" + pki.serverKey() + "\" }\n"
-                + "}\n" + extraHocon.apply(pki);
-        KvgateServer server = KvgateServer.start(Settings.parseWithConfig(hocon));
-        SslContext clientTls = ClientTls.trustingCertificates(pki.caCertificate());
-        return new GatewayFixture(dir, pki, server, clientTls);
+                + "}\n" + extra;
     }
 
     public KvgateServer server() {

@@ -214,4 +214,58 @@ class JarIT {
         String output = Files.readString(dir.resolve("kvgate.log"));
         assertEquals("kvgate: invalid configuration: kvgate.shards[1]: \"foo\" is not host:port\n", output);
     }
+
+    /**
+     * SIGHUP reloads the file (its watch is off here, so only the signal does): a shard added and one
+     * removed under a client connection that stays open, one line per changed setting and one per
+     * setting that needs a restart; an invalid file is refused with the start's own error, and the
+     * process keeps serving.
+     */
+    @Test
+    void sighupReloadsShardsLiveAndRefusesAnInvalidFile(@TempDir Path dir) throws Exception {
+        int plain = FreePorts.next();
+        Path conf = dir.resolve("kvgate.conf");
+        try (Shards shards = Shards.start(2)) {
+            String listeners = "listeners = [ { name = plain, host = \"127.0.0.1\", port = " + plain + " } ]";
+            Files.writeString(conf, "kvgate { io-threads = 1, " + listeners + ", admin.enabled = false,"
+                    + " reload.watch-interval = 0s, shards = [\"" + shards.get(0).address() + "\"] }\n");
+            Process p = start(dir, "-c", conf.toString());
+            try (AutoCloseable stop = () -> {
+                p.destroy();
+                p.waitFor(20, TimeUnit.SECONDS);
+            }) {
+                awaitLog(dir, p, "configuration reload: on SIGHUP");
+                try (McbpClient c = McbpClient.connect("127.0.0.1", plain)) {
+                    assertEquals(0, c.set("hup-key", "one").status());
+                    Files.writeString(conf, "kvgate { io-threads = 2, " + listeners + ", admin.enabled = false,"
+                            + " reload.watch-interval = 0s, limits.max-in-flight = 512,"
+                            + " shards = [\"" + shards.get(1).address() + "\"] }\n");
+                    signal(p, "HUP");
+                    String log = awaitLog(dir, p, "topology from kvgate.shards: 1 shards, added "
+                            + shards.get(1).address() + ", removed " + shards.get(0).address());
+                    assertTrue(log.contains("reload (SIGHUP): kvgate.limits.max-in-flight: 1024 -> 512"), log);
+                    assertTrue(log.contains("reload (SIGHUP): kvgate.io-threads: 1 -> 2 needs a restart;"
+                            + " the running value stays"), log);
+                    assertTrue(log.contains("reload (SIGHUP): kvgate.shards: "), log);
+                    assertTrue(log.contains("reload (SIGHUP): 3 setting(s) changed, 1 of them need(s) a restart"), log);
+                    assertEquals(0, c.set("hup-key", "two").status(), "the same connection goes on");
+                    try (McbpClient direct = McbpClient.connect("127.0.0.1", shards.get(1).port())) {
+                        assertEquals("two", direct.get("hup-key").valueString(), "written to the new shard");
+                    }
+
+                    Files.writeString(conf, "kvgate { " + listeners + ", shards = [\"nowhere\"] }\n");
+                    signal(p, "HUP");
+                    log = awaitLog(dir, p, "reload (SIGHUP) refused: invalid configuration: kvgate.shards[0]:"
+                            + " \"nowhere\" is not host:port; the running configuration stays");
+                    assertEquals("two", c.get("hup-key").valueString(), "still serving from the running topology");
+                }
+            }
+            assertEquals(0, p.exitValue());
+        }
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+    }
 }

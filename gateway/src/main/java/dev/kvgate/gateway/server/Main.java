@@ -115,13 +115,16 @@ public final class Main {
             server.close();
         }, Runtime.getRuntime()::halt);
         stop.install();
+        boolean hup;
         try {
-            if (!Signals.trap(List.of("HUP"), (name, number) -> reloader.requestReload(name)).isEmpty()) {
-                log.info("cannot trap SIGHUP: the configuration reloads only when its file changes");
-            }
+            hup = Signals.trap(List.of("HUP"), (name, number) -> reloader.requestReload(name)).isEmpty();
         } catch (LinkageError e) {
-            log.info("cannot trap SIGHUP: the configuration reloads only when its file changes");
+            hup = false;
         }
+        java.time.Duration watch = server.settings().reload().watchInterval();
+        log.info("configuration reload: {}{}", hup ? "on SIGHUP" : "SIGHUP cannot be trapped",
+                file.isPresent() && !watch.isZero() ? ", and when " + file.get() + " changes (checked every "
+                        + seconds(watch) + ")" : "");
         try {
             stop.awaitAndDrain();
         } catch (InterruptedException e) {
