@@ -81,6 +81,11 @@ public final class Main {
             err.println("kvgate: invalid configuration: " + e.getMessage());
             return BAD_CONFIG;
         }
+        if (block) {
+            // Only in a process of its own: tests call run() in a JVM whose Netty is already set up and
+            // shared with the next test.
+            NettyDefaults.apply(settings.ioThreads());
+        }
         KvgateServer server;
         try {
             server = KvgateServer.start(settings);
