@@ -42,6 +42,8 @@ public final class ServerTls {
 
     private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
 
+    private static final String IN_MEMORY_KEY_STORE = "JKS";
+
     private final SslContext context;
     private final String provider;
     private final X509Certificate[] chain;
@@ -107,7 +109,11 @@ public final class ServerTls {
         SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
                 .sslProvider(sslProvider)
                 .protocols(protocols)
-                .clientAuth(clientAuth(settings.clientAuth()));
+                .clientAuth(clientAuth(settings.clientAuth()))
+                // Netty passes the key to the engine through an in-memory KeyStore. The JDK's default
+                // type, PKCS12, encrypts it with 10,000 PBKDF2 rounds going in and decrypts it coming out:
+                // about a fifth of a cold start's main-thread time, for a store that never leaves the process.
+                .keyStoreType(IN_MEMORY_KEY_STORE);
         if (!settings.ciphers().isEmpty()) {
             builder.ciphers(settings.ciphers());
         }
@@ -117,6 +123,11 @@ public final class ServerTls {
                             + " needs kvgate.tls.trust (a PEM bundle of client CAs)"));
             // Parsed here first so a missing or malformed bundle is reported with its path.
             builder.trustManager(Pem.readCertificates(trust).toArray(X509Certificate[]::new));
+        } else {
+            // No client certificate is asked for, so none is ever checked. Without a trust list Netty's
+            // OpenSSL context loads and parses the JDK's whole CA store (about 150 certificates) at every
+            // build; an empty one trusts nobody and costs nothing.
+            builder.trustManager(new X509Certificate[0]);
         }
         try {
             SslContext context = builder.build();
