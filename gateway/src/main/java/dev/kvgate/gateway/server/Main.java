@@ -47,6 +47,9 @@ public final class Main {
                 return FAILED;
             }
         }
+        if (args.length > 0 && args[0].equals("train")) {
+            return ClassCacheTraining.run(out, err, block);
+        }
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
@@ -126,6 +129,8 @@ public final class Main {
         out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
         out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
+        out.println("       java -XX:ArchiveClassesAtExit=kvgate.jsa -jar kvgate.jar train");
+        out.println("                         (writes a class-data archive for a quicker start)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");
