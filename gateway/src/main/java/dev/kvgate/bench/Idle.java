@@ -19,7 +19,10 @@ import java.util.Map;
 /**
  * The {@code idle} command: opens N connections to kvgate (TLS handshake and one NOOP each), holds
  * them, and reports what kvgate's heap, direct memory and RSS grew by per connection, read from
- * kvgate's own {@code STAT kvgate-memory} (taken after a full GC) before and after.
+ * kvgate's own {@code STAT kvgate-memory} (taken after a full GC) before and after. With
+ * {@code --hold} it asks nothing of the server beyond the NOOPs, so it works against any mcbp server
+ * or proxy: it says when the connections are open and holds them until it is stopped, for a caller
+ * that measures the server itself (bench/footprint.sh reads the server's RSS from /proc).
  */
 public final class Idle {
     private Idle() {
@@ -30,6 +33,7 @@ public final class Idle {
         int port = 11207;
         boolean tls = false;
         int connections = 10_000;
+        boolean hold = false;
         for (int i = 0; i < args.length; i++) {
             try {
                 switch (args[i]) {
@@ -37,8 +41,11 @@ public final class Idle {
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "--tls" -> tls = true;
                     case "--connections" -> connections = Integer.parseInt(args[++i]);
+                    case "--hold" -> hold = true;
                     case "-h", "--help" -> {
-                        out.println("usage: java -jar kvgate.jar idle [--host H] [--port P] [--tls] [--connections N]");
+                        out.println("usage: java -jar kvgate.jar idle [--host H] [--port P] [--tls] [--connections N]"
+                                + " [--hold]");
+                        out.println("  --hold  no STAT: open the connections, say so, hold them until stopped");
                         return 0;
                     }
                     default -> {
@@ -55,7 +62,7 @@ public final class Idle {
         try {
             SslContext ssl = tls ? SslContextBuilder.forClient()
                     .trustManager(InsecureTrustManagerFactory.INSTANCE).build() : null;
-            Map<String, Long> before = memory(host, port, ssl);
+            Map<String, Long> before = hold ? Map.of() : memory(host, port, ssl);
             long start = System.nanoTime();
             for (int i = 0; i < connections; i++) {
                 McbpClient c = McbpClient.connect(host, port, ssl);
@@ -69,6 +76,12 @@ public final class Idle {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (hold) {
+                out.printf("%d idle %s connections open in %.1f s; holding them until stopped%n", connections,
+                        tls ? "TLS" : "plain", seconds);
+                out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
             Thread.sleep(1000);
             Map<String, Long> after = memory(host, port, ssl);
             out.printf("%d idle %s connections opened in %.1f s (%.0f handshakes+NOOP per s, sequential)%n",
