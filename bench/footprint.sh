@@ -175,17 +175,28 @@ start_system() {
     LISTEN_MS=$(($(now_ms) - t0))
 }
 
-stop_system() {
+# stop_process NAME: stops PIDS[NAME] and waits for it.
+stop_process() {
     local pid=${PIDS[$1]}
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     unset "PIDS[$1]"
 }
 
-# client ARGS...: kvgate's bench or idle command on the client core.
+# client ARGS...: kvgate's bench or idle command on the client core, in the foreground.
 client() {
     # shellcheck disable=SC2086
     taskset -c "$CLIENT_CPU" "$JAVA" $CLIENT_JAVA_OPTS -jar "$KVGATE_JAR" "$@"
+}
+
+# background_client NAME OUT ARGS...: the same in the background, recorded in PIDS (so that the exit
+# trap stops it whatever happens); taskset execs java, so the pid is the client's own.
+background_client() {
+    local name=$1 out=$2
+    shift 2
+    # shellcheck disable=SC2086
+    taskset -c "$CLIENT_CPU" "$JAVA" $CLIENT_JAVA_OPTS -jar "$KVGATE_JAR" "$@" >"$out" 2>&1 &
+    PIDS[$name]=$!
 }
 
 # small_sets SYSTEM: SMALL_SETS SETs of 100 B over its plain port, then over its TLS port.
@@ -212,64 +223,65 @@ settle() {
     echo "$last"
 }
 
-# hold_idle SYSTEM PORT OUT: starts an idle client holding IDLE_CONNECTIONS TLS connections (handshake
-# and one NOOP each) and waits until they are open; its pid is HOLDER.
+# hold_idle SYSTEM PORT BATCH: starts an idle client holding IDLE_CONNECTIONS TLS connections
+# (handshake and one NOOP each), as PIDS[idle-BATCH], and waits until they are open.
 hold_idle() {
-    local system=$1 port=$2 out=$3 deadline
-    client idle --hold --tls --port "$port" --connections "$IDLE_CONNECTIONS" >"$out" 2>&1 &
-    HOLDER=$!
+    local system=$1 port=$2 batch=$3 out deadline
+    out=$RUN_DIR/logs/idle-$system-$batch.out
+    background_client "idle-$batch" "$out" idle --hold --tls --port "$port" --connections "$IDLE_CONNECTIONS"
     deadline=$((SECONDS + 300))
     until grep -q "connections open" "$out"; do
-        kill -0 "$HOLDER" 2>/dev/null || { cat "$out" >&2; die "the idle client stopped against $system"; }
+        kill -0 "${PIDS[idle-$batch]}" 2>/dev/null || { cat "$out" >&2; die "the idle client stopped against $system"; }
         ((SECONDS < deadline)) || die "$IDLE_CONNECTIONS idle connections to $system not open after 300 s"
         sleep 0.2
     done
 }
 
-# idle_connections SYSTEM: prints the RSS growth in bytes per idle TLS connection and the seconds the
-# measured batch took to open. Two batches of IDLE_CONNECTIONS: the first brings the handshake path,
-# its compiled code and the buffer pools up to speed; the second, measured, costs only what a
-# connection holds.
+# idle_connections SYSTEM: sets PER_CONNECTION to the RSS growth in bytes per idle TLS connection and
+# OPEN_SECONDS to the time the measured batch took to open. Two batches of IDLE_CONNECTIONS: the first
+# brings the handshake path, its compiled code and the buffer pools up to speed; the second, measured,
+# costs only what a connection holds.
 idle_connections() {
-    local system=$1 pid plain tls first second before after
+    local system=$1 pid plain tls before after
     pid=${PIDS[$system]}
     read -r plain tls <<<"$(system_ports "$system")"
-    hold_idle "$system" "$tls" "$RUN_DIR/logs/idle-$system-1.out"
-    first=$HOLDER
+    hold_idle "$system" "$tls" 1
     before=$(settle "$pid")
-    hold_idle "$system" "$tls" "$RUN_DIR/logs/idle-$system-2.out"
-    second=$HOLDER
+    hold_idle "$system" "$tls" 2
     after=$(settle "$pid")
-    kill -TERM "$first" "$second" 2>/dev/null || true
-    wait "$first" "$second" 2>/dev/null || true
-    echo "$(((after - before) * 1024 / IDLE_CONNECTIONS))" \
-        "$(grep -o 'open in [0-9.]* s' "$RUN_DIR/logs/idle-$system-2.out" | awk '{print $3}')"
+    stop_process idle-1
+    stop_process idle-2
+    PER_CONNECTION=$(((after - before) * 1024 / IDLE_CONNECTIONS))
+    OPEN_SECONDS=$(grep -o 'open in [0-9.]* s' "$RUN_DIR/logs/idle-$system-2.out" | awk '{print $3}')
 }
 
 # large_values SYSTEM: 40 TLS and 10 plain connections SET and GET 100-900 KB values for
-# LARGE_DURATION while the server's RSS is sampled; prints peak RSS, RSS 5 s after, and bench errors.
+# LARGE_DURATION while the server's RSS is sampled; sets LARGE_PEAK and LARGE_AFTER (KiB, at the peak
+# and 5 s after the load) and LARGE_ERRORS (errors and timeouts the clients saw).
 large_values() {
-    local system=$1 pid plain tls peak=0 rss c1 c2 errors
+    local system=$1 pid plain tls rss status=0
     pid=${PIDS[$system]}
     read -r plain tls <<<"$(system_ports "$system")"
-    client bench --port "$tls" --tls --ca "$CA" --connections 40 --value-size "$LARGE_SIZES" --keys 100 \
-        --get-ratio 0.5 --warmup 0 --duration "$LARGE_DURATION" --quiet --json "$RUN_DIR/raw/large-$system-tls.json" \
-        >>"$RUN_DIR/logs/client.log" 2>&1 &
-    c1=$!
-    client bench --port "$plain" --connections 10 --value-size "$LARGE_SIZES" --keys 100 --get-ratio 0.5 \
-        --warmup 0 --duration "$LARGE_DURATION" --quiet --json "$RUN_DIR/raw/large-$system-plain.json" \
-        >>"$RUN_DIR/logs/client.log" 2>&1 &
-    c2=$!
-    while kill -0 "$c1" 2>/dev/null || kill -0 "$c2" 2>/dev/null; do
+    background_client large-tls "$RUN_DIR/logs/large-$system-tls.out" bench --port "$tls" --tls --ca "$CA" \
+        --connections 40 --value-size "$LARGE_SIZES" --keys 100 --get-ratio 0.5 --warmup 0 \
+        --duration "$LARGE_DURATION" --quiet --json "$RUN_DIR/raw/large-$system-tls.json"
+    background_client large-plain "$RUN_DIR/logs/large-$system-plain.out" bench --port "$plain" \
+        --connections 10 --value-size "$LARGE_SIZES" --keys 100 --get-ratio 0.5 --warmup 0 \
+        --duration "$LARGE_DURATION" --quiet --json "$RUN_DIR/raw/large-$system-plain.json"
+    LARGE_PEAK=0
+    while kill -0 "${PIDS[large-tls]}" 2>/dev/null || kill -0 "${PIDS[large-plain]}" 2>/dev/null; do
         rss=$(rss_kib "$pid")
-        ((rss > peak)) && peak=$rss
+        ((rss > LARGE_PEAK)) && LARGE_PEAK=$rss
         sleep 0.25
     done
-    wait "$c1" || log "large-value TLS client against $system failed (see logs/client.log)"
-    wait "$c2" || log "large-value plain client against $system failed (see logs/client.log)"
+    wait "${PIDS[large-tls]}" || status=$?
+    wait "${PIDS[large-plain]}" || status=$?
+    unset "PIDS[large-tls]" "PIDS[large-plain]"
+    ((status == 0)) || log "a large-value client against $system failed (logs/large-$system-*.out)"
     sleep 5
-    errors=$(cat "$RUN_DIR/raw/large-$system-"{tls,plain}.json 2>/dev/null | jq -s '[.[] | .errors + .timeouts] | add // -1')
-    echo "$peak $(rss_kib "$pid") $errors"
+    LARGE_AFTER=$(rss_kib "$pid")
+    LARGE_ERRORS=$(cat "$RUN_DIR/raw/large-$system-"{tls,plain}.json 2>/dev/null |
+        jq -s 'if length < 2 then -1 else [.[] | .errors + .timeouts] | add end')
 }
 
 # --- main -----------------------------------------------------------------------------------------
@@ -302,7 +314,7 @@ CA=$RUN_DIR/certs/ca.pem
 cat "$RUN_DIR/certs/server-chain.pem" "$RUN_DIR/certs/server-key.pem" >"$RUN_DIR/certs/server-combined.pem"
 render "$BENCH_DIR/conf/haproxy-footprint.cfg.tmpl" "$RUN_DIR/conf/haproxy.cfg" TLS_PORT="$PORT_HAPROXY_TLS" \
     PLAIN_PORT="$PORT_HAPROXY_PLAIN" BACKEND_PORT="$PORT_MEMCACHED" CERT_AND_KEY="$RUN_DIR/certs/server-combined.pem"
-render "$BENCH_DIR/conf/kvgate-front.conf.tmpl" "$RUN_DIR/conf/kvgate.conf" PLAIN_PORT="$PORT_KVGATE_PLAIN" \
+render "$BENCH_DIR/conf/kvgate-footprint.conf.tmpl" "$RUN_DIR/conf/kvgate.conf" PLAIN_PORT="$PORT_KVGATE_PLAIN" \
     TLS_PORT="$PORT_KVGATE_TLS" BACKEND_PORT="$PORT_MEMCACHED" CERT_CHAIN="$RUN_DIR/certs/server-chain.pem" \
     PRIVATE_KEY="$RUN_DIR/certs/server-key.pem"
 
@@ -348,24 +360,24 @@ for ((repeat = 1; repeat <= REPEATS; repeat++)); do
         listen_ms=$LISTEN_MS
         small_sets "$system"
         idle_kib=$(settle "${PIDS[$system]}")
-        read -r per_connection open_seconds <<<"$(idle_connections "$system")"
-        stop_system "$system"
-        echo "$system start $repeat $listen_ms $idle_kib $per_connection" >>"$RESULTS"
+        idle_connections "$system"
+        stop_process "$system"
+        echo "$system start $repeat $listen_ms $idle_kib $PER_CONNECTION" >>"$RESULTS"
         log "$system #$repeat: listening after $listen_ms ms, idle RSS $((idle_kib / 1024)) MiB," \
-            "$per_connection B per idle TLS connection ($IDLE_CONNECTIONS opened in $open_seconds s)"
+            "$PER_CONNECTION B per idle TLS connection ($IDLE_CONNECTIONS opened in $OPEN_SECONDS s)"
     done
 done
 
 for system in "${SYSTEMS[@]}"; do
     start_system "$system"
     small_sets "$system"
-    read -r peak after errors <<<"$(large_values "$system")"
+    large_values "$system"
     budget=$(grep -o 'memory budget for large frames: [0-9]* MiB' "$RUN_DIR/logs/$system.log" 2>/dev/null |
         awk '{print $6}' | tail -1 || true)
-    stop_system "$system"
-    echo "$system large 1 $peak $after $errors ${budget:--}" >>"$RESULTS"
-    log "$system, $LARGE_SIZES B values: peak RSS $((peak / 1024)) MiB, $((after / 1024)) MiB 5 s after;" \
-        "errors and timeouts $errors"
+    stop_process "$system"
+    echo "$system large 1 $LARGE_PEAK $LARGE_AFTER $LARGE_ERRORS ${budget:--}" >>"$RESULTS"
+    log "$system, $LARGE_SIZES B values: peak RSS $((LARGE_PEAK / 1024)) MiB, $((LARGE_AFTER / 1024)) MiB" \
+        "5 s after; errors and timeouts $LARGE_ERRORS"
 done
 stop_systems
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RUN_DIR/machine.txt"
