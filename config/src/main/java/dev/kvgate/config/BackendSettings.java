@@ -6,6 +6,7 @@ import java.time.Duration;
 public record BackendSettings(
         int connectionsPerShard,
         Duration connectTimeout,
+        Duration handshakeTimeout,
         Duration requestTimeout,
         Duration reconnectMin,
         Duration reconnectMax,

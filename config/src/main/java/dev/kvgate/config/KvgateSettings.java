@@ -15,7 +15,11 @@ public record KvgateSettings(
         java.time.Duration drainTimeout,
         BackendTlsSettings backendTls,
         AuthSettings auth,
-        MemorySettings memory) {
+        MemorySettings memory,
+        AdminSettings admin,
+        LogSettings log,
+        /* How long /readyz says 503 on SIGTERM before the listeners close. */
+        java.time.Duration notReadyDelay) {
 
     public KvgateSettings {
         listeners = List.copyOf(listeners);

@@ -179,9 +179,62 @@ public final class Settings {
                 positive(c, "shutdown.drain-timeout", "kvgate.shutdown.drain-timeout"),
                 section(c, "backend-tls", Settings::backendTls),
                 section(c, "auth", Settings::auth),
-                section(c, "memory", Settings::memory));
+                section(c, "memory", Settings::memory),
+                section(c, "admin", Settings::admin),
+                section(c, "log", Settings::log),
+                notNegative(c, "shutdown.not-ready-delay", "kvgate.shutdown.not-ready-delay"));
     }
 
+    private static AdminSettings admin(Config a) {
+        int port = a.getInt("port");
+        if (port < 0 || port > 65535) {
+            throw new SettingsException("kvgate.admin.port", port + " is not a port (0-65535)");
+        }
+        return new AdminSettings(a.getBoolean("enabled"), a.getString("host"), port, readyShards(a));
+    }
+
+    /** all | any | a number in (0, 1]. */
+    private static AdminSettings.ReadyShards readyShards(Config a) {
+        String raw = a.getValue("ready-shards").unwrapped().toString().trim();
+        switch (raw.toLowerCase(Locale.ROOT)) {
+            case "all" -> {
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.ALL, 1);
+            }
+            case "any" -> {
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.ANY, 0);
+            }
+            default -> {
+                double f;
+                try {
+                    f = Double.parseDouble(raw);
+                } catch (NumberFormatException e) {
+                    f = Double.NaN;
+                }
+                if (!(f > 0 && f <= 1)) {
+                    throw new SettingsException("kvgate.admin.ready-shards",
+                            "\"" + raw + "\" is not all, any or a fraction in (0, 1]");
+                }
+                return new AdminSettings.ReadyShards(AdminSettings.ReadyShards.Kind.FRACTION, f);
+            }
+        }
+    }
+
+    private static LogSettings log(Config l) {
+        double sample = l.getDouble("access.sample");
+        if (!(sample > 0 && sample <= 1)) {
+            throw new SettingsException("kvgate.log.access.sample", "must be in (0, 1], was " + sample);
+        }
+        return new LogSettings(enumValue(l, "format", LogSettings.Format.class, "kvgate.log.format"),
+                l.getBoolean("access.enabled"), sample);
+    }
+
+    private static Duration notNegative(Config c, String key, String path) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative()) {
+            throw new SettingsException(path, "must not be negative, was " + d);
+        }
+        return d;
+    }
     private static MemorySettings memory(Config m) {
         java.util.OptionalLong budget = java.util.OptionalLong.empty();
         if (!"auto".equals(m.getValue("budget").unwrapped())) {
@@ -238,7 +291,10 @@ public final class Settings {
         }
         String host = l.hasPath("host") ? l.getString("host") : "0.0.0.0";
         boolean tls = l.hasPath("tls") && l.getBoolean("tls");
-        return new ListenerSettings(name, host, port, tls);
+        ListenerSettings.Protocol protocol = l.hasPath("protocol")
+                ? enumValue(l, "protocol", ListenerSettings.Protocol.class, path + ".protocol")
+                : ListenerSettings.Protocol.AUTO;
+        return new ListenerSettings(name, host, port, tls, protocol);
     }
 
     private static TlsSettings tls(Config t) {
@@ -365,6 +421,8 @@ public final class Settings {
             ConfigValue v = list.get(i);
             String address;
             boolean tls = false;
+            String name = null;
+            int weight = 1;
             if (v.valueType() == ConfigValueType.STRING) {
                 address = (String) v.unwrapped();
             } else if (v.valueType() == ConfigValueType.OBJECT) {
@@ -374,10 +432,19 @@ public final class Settings {
                 }
                 address = within(o, path + ".", e -> e.getString("address"));
                 tls = within(o, path + ".", e -> e.hasPath("tls") && e.getBoolean("tls"));
+                name = within(o, path + ".", e -> e.hasPath("name") ? e.getString("name") : null);
+                weight = within(o, path + ".", e -> e.hasPath("weight") ? e.getInt("weight") : 1);
+                if (weight < 1) {
+                    throw new SettingsException(path + ".weight", "must be at least 1, was " + weight);
+                }
+                if (name != null && name.isBlank()) {
+                    throw new SettingsException(path + ".name", "must not be empty");
+                }
             } else {
                 throw new SettingsException(path, "expected \"host:port\" or { address = \"host:port\", tls = true }");
             }
-            ShardSettings shard = hostPort(address, tls, path);
+            ShardSettings parsed = hostPort(address, tls, path);
+            ShardSettings shard = new ShardSettings(parsed.host(), parsed.port(), tls, name, weight);
             if (!seen.add(shard.address())) {
                 throw new SettingsException(path, "duplicate shard " + shard.address());
             }
@@ -435,10 +502,14 @@ public final class Settings {
         if (max.compareTo(min) < 0) {
             throw new SettingsException("kvgate.backend.reconnect-max", "must not be below reconnect-min");
         }
+        Duration request = positive(b, "request-timeout", "kvgate.backend.request-timeout");
+        // A request held for a connection still being made fails at request-timeout; an attempt that
+        // may outlive it would hold the shard's next requests too, and leave them to fail the same way.
+        Duration connect = below(b, "connect-timeout", request, "kvgate.backend.connect-timeout");
+        Duration handshake = below(b, "handshake-timeout", request, "kvgate.backend.handshake-timeout");
         return new BackendSettings(
                 atLeast(b, "connections-per-shard", 1, "kvgate.backend.connections-per-shard"),
-                positive(b, "connect-timeout", "kvgate.backend.connect-timeout"),
-                positive(b, "request-timeout", "kvgate.backend.request-timeout"),
+                connect, handshake, request,
                 min, max,
                 atLeast(b, "max-in-flight", 1, "kvgate.backend.max-in-flight"),
                 enumValue(b, "on-shard-failure", BackendSettings.OnShardFailure.class, "kvgate.backend.on-shard-failure"),
@@ -501,6 +572,14 @@ public final class Settings {
         Duration d = c.getDuration(key);
         if (d.isNegative() || d.isZero()) {
             throw new SettingsException(path, "must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static Duration below(Config c, String key, Duration limit, String path) {
+        Duration d = positive(c, key, path);
+        if (d.compareTo(limit) >= 0) {
+            throw new SettingsException(path, "must be below kvgate.backend.request-timeout (" + limit + "), was " + d);
         }
         return d;
     }

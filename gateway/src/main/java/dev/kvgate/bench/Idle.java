@@ -1,15 +1,11 @@
 package dev.kvgate.bench;
 
 import dev.kvgate.client.McbpClient;
-import dev.kvgate.client.Request;
-import dev.kvgate.client.Response;
-import dev.kvgate.gateway.protocol.Opcode;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +15,7 @@ import java.util.Map;
 /**
  * The {@code idle} command: opens N connections to kvgate (TLS handshake and one NOOP each), holds
  * them, and reports what kvgate's heap, direct memory and RSS grew by per connection, read from
- * kvgate's own {@code STAT kvgate-memory} (taken after a full GC) before and after. With
+ * kvgate's admin listener ({@code GET /debug/memory}, taken after a full GC) before and after. With
  * {@code --hold} it asks nothing of the server beyond the NOOPs, so it works against any mcbp server
  * or proxy: it says when the connections are open and holds them until it is stopped, for a caller
  * that measures the server itself (bench/footprint.sh reads the server's RSS from /proc).
@@ -34,6 +30,7 @@ public final class Idle {
         boolean tls = false;
         int connections = 10_000;
         boolean hold = false;
+        int adminPort = 9090;
         for (int i = 0; i < args.length; i++) {
             try {
                 switch (args[i]) {
@@ -42,10 +39,12 @@ public final class Idle {
                     case "--tls" -> tls = true;
                     case "--connections" -> connections = Integer.parseInt(args[++i]);
                     case "--hold" -> hold = true;
+                    case "--admin-port" -> adminPort = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         out.println("usage: java -jar kvgate.jar idle [--host H] [--port P] [--tls] [--connections N]"
-                                + " [--hold]");
-                        out.println("  --hold  no STAT: open the connections, say so, hold them until stopped");
+                                + " [--admin-port A] [--hold]");
+                        out.println("  reads kvgate's memory from http://H:A/debug/memory (kvgate.admin, 9090 by default)");
+                        out.println("  --hold  no memory read: open the connections, say so, hold them until stopped");
                         return 0;
                     }
                     default -> {
@@ -62,7 +61,7 @@ public final class Idle {
         try {
             SslContext ssl = tls ? SslContextBuilder.forClient()
                     .trustManager(InsecureTrustManagerFactory.INSTANCE).build() : null;
-            Map<String, Long> before = hold ? Map.of() : memory(host, port, ssl);
+            Map<String, Long> before = hold ? Map.of() : memory(host, adminPort);
             long start = System.nanoTime();
             for (int i = 0; i < connections; i++) {
                 McbpClient c = McbpClient.connect(host, port, ssl);
@@ -83,7 +82,7 @@ public final class Idle {
                 Thread.sleep(Long.MAX_VALUE);
             }
             Thread.sleep(1000);
-            Map<String, Long> after = memory(host, port, ssl);
+            Map<String, Long> after = memory(host, adminPort);
             out.printf("%d idle %s connections opened in %.1f s (%.0f handshakes+NOOP per s, sequential)%n",
                     connections, tls ? "TLS" : "plain", seconds, connections / seconds);
             out.printf("kvgate curr_connections: %d -> %d%n", before.get("curr_connections"),
@@ -108,18 +107,29 @@ public final class Idle {
         }
     }
 
-    private static Map<String, Long> memory(String host, int port, SslContext ssl) throws IOException {
-        try (McbpClient c = McbpClient.connect(host, port, ssl)) {
-            Map<String, Long> m = new LinkedHashMap<>();
-            for (Response r : McbpClient.await(c.sendMulti(Request.of(Opcode.STAT, new byte[0],
-                    "kvgate-memory".getBytes(StandardCharsets.US_ASCII), new byte[0], 0)), Duration.ofSeconds(60))) {
-                if (r.key().length > 0) {
-                    m.put(r.keyString(), Long.parseLong(r.valueString()));
-                }
-            }
-            // This measuring connection is open while kvgate measures itself: count only the held ones.
-            m.put("curr_connections", m.get("curr_connections") - 1);
-            return m;
+    private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile("\"(\\w+)\":(-?\\d+)");
+
+    /** kvgate's GET /debug/memory: a flat JSON object of numbers. */
+    static Map<String, Long> memory(String host, int adminPort) throws IOException, InterruptedException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + h + ":" + adminPort + "/debug/memory"))
+                .timeout(Duration.ofSeconds(60)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET /debug/memory on the admin port " + adminPort + ": HTTP " + r.statusCode());
         }
+        Map<String, Long> m = new LinkedHashMap<>();
+        java.util.regex.Matcher f = FIELD.matcher(r.body());
+        while (f.find()) {
+            m.put(f.group(1), Long.parseLong(f.group(2)));
+        }
+        for (String k : List.of("heap_used", "direct_used", "rss", "curr_connections")) {
+            if (!m.containsKey(k)) {
+                throw new IOException("GET /debug/memory: no " + k + " in " + r.body().strip());
+            }
+        }
+        return m;
     }
 }

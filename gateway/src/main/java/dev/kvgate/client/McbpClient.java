@@ -17,6 +17,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +27,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLSession;
 
 /**
  * A small pipelining mcbp client over plain TCP or TLS, for kvgate's tests and its check and bench
@@ -42,6 +45,8 @@ public final class McbpClient implements AutoCloseable {
     private static volatile EventLoopGroup shared;
 
     private final Channel channel;
+    /** The channel's TLS handler, kept: a closed channel's pipeline is empty. Null over plain TCP. */
+    private final SslHandler tls;
     /** Touched only on the channel's event loop. */
     private final ArrayDeque<Call> pending = new ArrayDeque<>();
     private int nextOpaque = 1;
@@ -49,8 +54,9 @@ public final class McbpClient implements AutoCloseable {
     /** Set after negotiating UnorderedExecution with HELLO: answers are matched by opaque in any order. */
     private volatile boolean unordered;
 
-    private McbpClient(Channel channel) {
+    private McbpClient(Channel channel, SslHandler tls) {
         this.channel = channel;
+        this.tls = tls;
     }
 
     public static McbpClient connect(String host, int port) throws IOException {
@@ -60,6 +66,7 @@ public final class McbpClient implements AutoCloseable {
     /** Connects, and for TLS completes the handshake, before returning. {@code ssl} null means plain. */
     public static McbpClient connect(String host, int port, SslContext ssl) throws IOException {
         Handler handler = new Handler();
+        SslHandler[] tlsHandler = new SslHandler[1];
         Bootstrap b = new Bootstrap()
                 .group(group())
                 .channel(NioSocketChannel.class)
@@ -69,7 +76,8 @@ public final class McbpClient implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (ssl != null) {
-                            ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc(), host, port));
+                            tlsHandler[0] = ssl.newHandler(ch.alloc(), host, port);
+                            ch.pipeline().addLast("tls", tlsHandler[0]);
                         }
                         ch.pipeline().addLast("frames",
                                 new FrameDecoder(FrameDecoder.Direction.RESPONSE, MAX_FRAME, Integer.MAX_VALUE));
@@ -78,10 +86,10 @@ public final class McbpClient implements AutoCloseable {
                 });
         try {
             Channel ch = b.connect(host, port).sync().channel();
-            McbpClient client = new McbpClient(ch);
+            McbpClient client = new McbpClient(ch, tlsHandler[0]);
             handler.client = client;
             if (ssl != null) {
-                io.netty.handler.ssl.SslHandler tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                SslHandler tls = tlsHandler[0];
                 if (!tls.handshakeFuture().await(10, TimeUnit.SECONDS) || !tls.handshakeFuture().isSuccess()) {
                     ch.close();
                     Throwable cause = tls.handshakeFuture().cause();
@@ -149,6 +157,114 @@ public final class McbpClient implements AutoCloseable {
         Call c = new Call(request, true);
         submit(List.of(c));
         return c.multiFuture;
+    }
+
+    /**
+     * Sends one request written in pieces: the encoded frame is cut at each offset in {@code cuts}
+     * (ascending, inside the frame) and every piece is flushed on its own, {@code gap} after the
+     * previous one. Over TLS every piece is a record of its own, so the server sees a frame split across
+     * records; over TCP across segments, unless the server is slower to read than {@code gap}.
+     */
+    public CompletableFuture<Response> sendInPieces(Request request, int[] cuts, Duration gap) {
+        Call c = new Call(request, false);
+        channel.eventLoop().execute(() -> {
+            if (failure != null || !channel.isActive()) {
+                c.fail(failure != null ? failure : new IOException("connection closed"));
+                return;
+            }
+            c.opaque = nextOpaque++;
+            pending.addLast(c);
+            ByteBuf frame = encode(c.request, c.opaque);
+            try {
+                int from = 0;
+                for (int i = 0; i <= cuts.length; i++) {
+                    int to = i < cuts.length ? cuts[i] : frame.readableBytes();
+                    if (to <= from || to > frame.readableBytes()) {
+                        throw new IllegalArgumentException("cut " + to + " is not inside the frame after " + from);
+                    }
+                    ByteBuf piece = frame.retainedSlice(from, to - from);
+                    long delay = gap.toNanos() * i;
+                    if (delay == 0) {
+                        channel.writeAndFlush(piece, channel.voidPromise());
+                    } else {
+                        channel.eventLoop().schedule(() -> channel.writeAndFlush(piece, channel.voidPromise()), delay,
+                                TimeUnit.NANOSECONDS);
+                    }
+                    from = to;
+                }
+            } catch (RuntimeException e) {
+                protocolError(e);
+            } finally {
+                frame.release();
+            }
+        });
+        return c.future;
+    }
+
+    /**
+     * Stops reading from the socket until {@link #resumeReading()}: the server's answers back up in
+     * the socket buffers and then in the server, as with a client that stops reading.
+     */
+    public void pauseReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+    }
+
+    /** The TLS session of a TLS connection (its handshake is complete once connected); empty over plain TCP. */
+    public Optional<SSLSession> tlsSession() {
+        return tls == null ? Optional.empty() : Optional.of(tls.engine().getSession());
+    }
+
+    /**
+     * Sends a TLS close_notify and leaves the socket open, so the caller can watch what the server
+     * does next. Fails at once over plain TCP.
+     */
+    public CompletableFuture<Void> sendCloseNotify() {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        if (tls == null) {
+            sent.completeExceptionally(new IOException("not a TLS connection"));
+            return sent;
+        }
+        tls.closeOutbound().addListener(f -> {
+            if (f.isSuccess()) {
+                sent.complete(null);
+            } else {
+                sent.completeExceptionally(f.cause());
+            }
+        });
+        return sent;
+    }
+
+    /**
+     * Whether the server's close_notify arrived: waits up to {@code timeout} for the TLS layer to see
+     * either it (true) or the connection closing without one (false). False over plain TCP.
+     */
+    public boolean closeNotifyReceived(Duration timeout) throws InterruptedException {
+        if (tls == null) {
+            return false;
+        }
+        io.netty.util.concurrent.Future<Channel> closed = tls.sslCloseFuture();
+        closed.await(timeout.toMillis());
+        return closed.isSuccess();
+    }
+
+    /**
+     * Drops the connection at once, as a crashed client would: no TLS close_notify, and a TCP reset
+     * (SO_LINGER 0) instead of a FIN.
+     */
+    public void abort() {
+        channel.eventLoop().execute(() -> {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            if (tls != null && channel.pipeline().get(SslHandler.class) != null) {
+                // Removed first, so the close below sends no close_notify.
+                channel.pipeline().remove(tls);
+            }
+            channel.close();
+        });
+        channel.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** Sends raw bytes as they are, for tests of malformed input. Ownership of {@code bytes} passes here. */
@@ -231,7 +347,7 @@ public final class McbpClient implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("no response within " + timeout, e);
+            throw new IOException("no response within " + timeout.toMillis() + " ms", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kvgate.client;
 
+import dev.kvgate.gateway.protocol.Mcbp;
 import dev.kvgate.gateway.protocol.Opcode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +64,11 @@ public record Request(byte opcode, byte[] framingExtras, byte[] extras, byte[] k
 
     public Request withOpcode(byte code) {
         return new Request(code, framingExtras, extras, key, value, cas, vbucket);
+    }
+
+    /** The size of this request on the wire: header and body. */
+    public int frameLength() {
+        return Mcbp.HEADER_SIZE + framingExtras.length + extras.length + key.length + value.length;
     }
 
     public boolean quiet() {

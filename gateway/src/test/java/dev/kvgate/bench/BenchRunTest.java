@@ -38,7 +38,8 @@ class BenchRunTest {
     static void startKvgate() throws Exception {
         server = KvgateServer.start(Settings.parse("kvgate { io-threads = 1, listeners = ["
                 + " { name = plain, host = \"127.0.0.1\", port = 0 },"
-                + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ] }"));
+                + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ],"
+                + " admin { host = \"127.0.0.1\", port = 0 } }"));
     }
 
     @AfterAll

@@ -38,6 +38,7 @@ public final class GatewayFixture implements AutoCloseable {
                 + "  io-threads = 2\n"
                 + "  listeners = [ { name = plain, host = \"127.0.0.1\", port = 0 },\n"
                 + "                { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ]\n"
+                + "  admin { host = \"127.0.0.1\", port = 0 }\n"
                 + "  tls { cert-chain = \"" + pki.serverChain() + "\", private-key = \"" + pki.serverKey() + "\" }\n"
                 + "}\n" + extraHocon.apply(pki);
         KvgateServer server = KvgateServer.start(Settings.parse(hocon));
@@ -59,6 +60,12 @@ public final class GatewayFixture implements AutoCloseable {
 
     public McbpClient client(TransportKind transport) throws IOException {
         return McbpClient.connect("127.0.0.1", port(transport), transport == TransportKind.TLS ? clientTls : null);
+    }
+
+    /** A text-protocol client of the plain or TLS listener. */
+    public TextClient textClient(TransportKind transport) throws IOException {
+        return TextClient.connect("127.0.0.1", port(transport),
+                transport == TransportKind.TLS ? pki.caCertificate() : null);
     }
 
     @Override

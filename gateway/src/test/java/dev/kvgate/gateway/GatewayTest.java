@@ -150,25 +150,6 @@ class GatewayTest {
 
     @ParameterizedTest
     @EnumSource(TransportKind.class)
-    void memoryStatsGroupIsAnsweredByTheGateway(TransportKind t) throws IOException {
-        try (McbpClient c = gateway.client(t)) {
-            List<Response> parts = McbpClient.await(c.sendMulti(Request.of(Opcode.STAT, new byte[0],
-                    "kvgate-memory".getBytes(StandardCharsets.US_ASCII), new byte[0], 0)));
-            Map<String, Long> m = new java.util.HashMap<>();
-            for (Response r : parts) {
-                if (r.key().length > 0) {
-                    m.put(r.keyString(), Long.parseLong(r.valueString()));
-                }
-            }
-            assertTrue(m.get("heap_used") > 0, m.toString());
-            assertTrue(m.get("rss") > m.get("heap_used") / 8, m.toString());
-            assertTrue(m.get("curr_connections") >= 1, m.toString());
-            assertEquals(0, parts.get(parts.size() - 1).key().length, "ends with the terminator");
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(TransportKind.class)
     void badRequestsGetAStatusAndTheConnectionGoesOn(TransportKind t) throws IOException {
         try (McbpClient c = gateway.client(t)) {
             Response unknown = c.call(Request.of(Opcode.GET).withOpcode((byte) 0x7e));

@@ -68,6 +68,13 @@ class MemoryBudgetGatewayTest {
             assertTrue(budget.peak() <= budget.limit(), "never past the budget: peak " + budget.peak());
             assertEquals(1, budget.refusals());
             assertEquals(0, budget.used(), "every reservation given back");
+            var admin = gateway.server().adminAddress().orElseThrow();
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("kvgate_memory_budget_bytes 1048576"), metrics);
+            assertTrue(metrics.contains("kvgate_memory_refusals_total 1"), metrics);
+            assertTrue(metrics.contains("kvgate_memory_used_bytes 0"), metrics);
         }
     }
 }

@@ -41,7 +41,7 @@ class EjectIT {
         try (Shards shards = Shards.start(3);
              GatewayFixture gateway = GatewayFixture.start(shards.hocon() + "kvgate.backend {"
                      + " on-shard-failure = eject, eject-after = 2, retry-after = 200ms,"
-                     + " request-timeout = 500ms, reconnect-min = 20ms, reconnect-max = 100ms }\n");
+                     + " request-timeout = 500ms, connect-timeout = 200ms, handshake-timeout = 200ms, reconnect-min = 20ms, reconnect-max = 100ms }\n");
              McbpClient c = gateway.client(t)) {
             List<String> all = shards.names();
             ShardLocator full = Locators.create(HashPreset.KETAMA_SPYMEMCACHED, all);

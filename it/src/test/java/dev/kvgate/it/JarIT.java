@@ -84,7 +84,8 @@ class JarIT {
         int tls = FreePorts.next();
         Path conf = dir.resolve("kvgate.conf");
         Files.writeString(conf, "kvgate { io-threads = 1, listeners = [ { name = plain, host = \"127.0.0.1\", port = "
-                + plain + " }, { name = tls, host = \"127.0.0.1\", port = " + tls + ", tls = true } ] }\n");
+                + plain + " }, { name = tls, host = \"127.0.0.1\", port = " + tls + ", tls = true } ],"
+                + " admin { host = \"127.0.0.1\", port = 0 } }\n");
         Process p = start(dir, "-c", conf.toString());
         try {
             String log = awaitLog(dir, p, "kvgate listening");

@@ -29,7 +29,7 @@ class ShardFailureIT {
     void start() throws Exception {
         shards = Shards.start(3);
         gateway = GatewayFixture.start(shards.hocon()
-                + "kvgate.backend { request-timeout = " + REQUEST_TIMEOUT_MS + "ms, reconnect-min = 20ms,"
+                + "kvgate.backend { request-timeout = " + REQUEST_TIMEOUT_MS + "ms, connect-timeout = 200ms, handshake-timeout = 200ms, reconnect-min = 20ms,"
                 + " reconnect-max = 200ms }\n");
     }
 

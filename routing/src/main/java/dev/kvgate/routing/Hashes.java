@@ -51,6 +51,14 @@ final class Hashes {
         return (int) ((crc.getValue() >>> 16) & 0x7fff);
     }
 
+    /** The whole CRC-32 (IEEE), as an unsigned value in an int's bits. */
+    static int crc32(byte[] key, int offset, int length) {
+        CRC32 crc = CURRENT.get().crc32;
+        crc.reset();
+        crc.update(key, offset, length);
+        return (int) crc.getValue();
+    }
+
     static long littleEndianUint32(byte[] bytes, int offset) {
         return (bytes[offset + 3] & 0xffL) << 24
                 | (bytes[offset + 2] & 0xffL) << 16

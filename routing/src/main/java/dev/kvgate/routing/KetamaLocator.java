@@ -28,8 +28,8 @@ import java.util.List;
  *       does: with equal weights that is 160, except where float rounding gives 39.999998 and so 156
  *       (25 servers, for one); spymemcached's default is always 160 per node.</li>
  * </ul>
- * Not covered: libmemcached's unweighted MEMCACHED_BEHAVIOR_KETAMA (100 points per server, one per
- * name hash), a different ring.
+ * libmemcached's other rings (unweighted MEMCACHED_BEHAVIOR_KETAMA, other key hashes) are built by
+ * {@link Libmemcached}.
  *
  * <p>Checked against libmemcached's {@code update_continuum} and {@code dispatch_host}
  * (awesomized/libmemcached, src/libmemcached/hosts.cc and hash.cc) and, in tests, against
@@ -137,6 +137,16 @@ public final class KetamaLocator implements ShardLocator {
     }
 
     static String libmemcachedPointPrefix(String nodeName) {
+        String[] hostPort = hostPort(nodeName);
+        return hostPort[1].equals(Integer.toString(LIBMEMCACHED_DEFAULT_PORT))
+                ? hostPort[0] + "-" : hostPort[0] + ":" + hostPort[1] + "-";
+    }
+
+    /**
+     * Host and port of a libmemcached server name: "host:port", "host" (port 11211) or
+     * "[ipv6]:port"; the host without brackets, as libmemcached stores it.
+     */
+    static String[] hostPort(String nodeName) {
         String host;
         int port = LIBMEMCACHED_DEFAULT_PORT;
         if (nodeName.startsWith("[")) {
@@ -164,7 +174,7 @@ public final class KetamaLocator implements ShardLocator {
         if (host.isEmpty()) {
             throw new IllegalArgumentException("empty host in " + nodeName);
         }
-        return port == LIBMEMCACHED_DEFAULT_PORT ? host + "-" : host + ":" + port + "-";
+        return new String[] {host, Integer.toString(port)};
     }
 
     private static int parsePort(String nodeName, String port) {

@@ -39,13 +39,15 @@ public final class MemcachedProcess implements AutoCloseable {
 
     private final List<String> command;
     private final int port;
+    private final int plainPort;
     private final Path logDir;
     private final Path logFile;
     private Process process;
 
-    private MemcachedProcess(List<String> command, int port, Path logDir) {
+    private MemcachedProcess(List<String> command, int port, int plainPort, Path logDir) {
         this.command = command;
         this.port = port;
+        this.plainPort = plainPort;
         this.logDir = logDir;
         this.logFile = logDir.resolve("memcached.log");
     }
@@ -56,6 +58,19 @@ public final class MemcachedProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * The plain (TCP) port of a TLS memcached started with {@link Builder#alsoPlain()}: the same server,
+     * so the same items, over the other transport.
+     *
+     * @throws IllegalStateException memcached was not started with a plain listener besides TLS
+     */
+    public int plainPort() {
+        if (plainPort == 0) {
+            throw new IllegalStateException("memcached was started without a plain listener besides TLS");
+        }
+        return plainPort;
     }
 
     /** "127.0.0.1:PORT", the form backend lists in configuration use. */
@@ -101,6 +116,36 @@ public final class MemcachedProcess implements AutoCloseable {
     /** SIGSTOP: the port keeps accepting (the kernel completes handshakes) but nothing answers, like a hung host. */
     public void stop() {
         signal("STOP");
+        // kill(2) only queues the signal: on a loaded machine a worker thread can still answer a
+        // request before the group stop reaches it. Return once every thread is stopped.
+        awaitThreadStates('T', "stopped");
+    }
+
+    /** Waits (bounded) until every thread of the process is in {@code state} per /proc/PID/task/TID/stat. */
+    private void awaitThreadStates(char state, String what) {
+        Path tasks = Path.of("/proc", Long.toString(pid()), "task");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            try (var threads = Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) threads::iterator) {
+                    String stat = Files.readString(t.resolve("stat"), StandardCharsets.UTF_8);
+                    // The state follows the command name, which is in parentheses and may hold spaces.
+                    char s = stat.charAt(stat.lastIndexOf(')') + 2);
+                    if (s != state) {
+                        all = false;
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                all = false;
+            }
+            if (all) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        throw new IllegalStateException("memcached pid " + pid() + " not " + what + " after " + EXIT_TIMEOUT_MILLIS + " ms");
     }
 
     /** SIGCONT after {@link #stop()}. */
@@ -254,6 +299,7 @@ public final class MemcachedProcess implements AutoCloseable {
         private int memoryMb = 64;
         private Path tlsCertChain;
         private Path tlsKey;
+        private boolean alsoPlain;
         private final List<String> extraArgs = new ArrayList<>();
 
         private Builder() {
@@ -277,6 +323,15 @@ public final class MemcachedProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * With {@link #tls}: also listen for plain TCP on a second port (memcached's {@code notls:}
+         * listener prefix), see {@link #plainPort()}.
+         */
+        public Builder alsoPlain() {
+            this.alsoPlain = true;
+            return this;
+        }
+
         public Builder extraArgs(String... args) {
             extraArgs.addAll(List.of(args));
             return this;
@@ -284,10 +339,13 @@ public final class MemcachedProcess implements AutoCloseable {
 
         /** Starts memcached and returns once it accepts connections; throws with its log otherwise. */
         public MemcachedProcess start() {
+            if (alsoPlain && tlsCertChain == null) {
+                throw new IllegalStateException("alsoPlain() is for a TLS memcached: call tls(...) too");
+            }
             Path binary = findBinary();
             for (int attempt = 1; ; attempt++) {
                 try {
-                    return start(binary, FreePorts.next());
+                    return start(binary, FreePorts.next(), alsoPlain ? FreePorts.next() : 0);
                 } catch (IllegalStateException e) {
                     // Another process may take the port between FreePorts.next() and memcached's bind.
                     if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -297,7 +355,7 @@ public final class MemcachedProcess implements AutoCloseable {
             }
         }
 
-        private MemcachedProcess start(Path binary, int port) {
+        private MemcachedProcess start(Path binary, int port, int plainPort) {
             List<String> command = new ArrayList<>(List.of(binary.toString(),
                     "-l", "127.0.0.1", "-p", Integer.toString(port), "-U", "0",
                     "-m", Integer.toString(memoryMb), "-t", "1", "-c", "1024"));
@@ -309,6 +367,10 @@ public final class MemcachedProcess implements AutoCloseable {
                 command.add("-Z");
                 command.add("-o");
                 command.add("ssl_chain_cert=" + tlsCertChain + ",ssl_key=" + tlsKey);
+                if (plainPort != 0) {
+                    command.add("-l");
+                    command.add("notls:127.0.0.1:" + plainPort);
+                }
             }
             command.addAll(extraArgs);
             Path logDir;
@@ -317,7 +379,7 @@ public final class MemcachedProcess implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create memcached log dir", e);
             }
-            MemcachedProcess memcached = new MemcachedProcess(List.copyOf(command), port, logDir);
+            MemcachedProcess memcached = new MemcachedProcess(List.copyOf(command), port, plainPort, logDir);
             try {
                 memcached.launch();
             } catch (RuntimeException e) {

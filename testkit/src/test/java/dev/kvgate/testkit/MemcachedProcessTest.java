@@ -45,6 +45,11 @@ class MemcachedProcessTest {
     }
 
     @Test
+    void aPlainListenerBesidesTlsNeedsTls() {
+        assertThrows(IllegalStateException.class, () -> MemcachedProcess.builder().alsoPlain().start());
+    }
+
+    @Test
     void stoppedProcessAcceptsButDoesNotAnswer() throws Exception {
         try (MemcachedProcess memcached = MemcachedProcess.builder().start()) {
             memcached.stop();

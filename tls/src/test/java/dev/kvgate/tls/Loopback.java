@@ -48,6 +48,9 @@ final class Loopback {
     static Outcome run(SslContext serverContext, SslContext clientContext, String peerHost) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         CompletableFuture<SslHandler> serverHandler = new CompletableFuture<>();
+        // Kept here, not looked up in the pipeline later: a handshake refused fast closes the channel,
+        // and a closed channel's pipeline no longer holds its handlers.
+        CompletableFuture<SslHandler> clientHandler = new CompletableFuture<>();
         CompletableFuture<String> echoed = new CompletableFuture<>();
         Channel server = null;
         Channel client = null;
@@ -67,12 +70,13 @@ final class Loopback {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(clientContext.newHandler(ch.alloc(), peerHost, port),
-                                    new CollectHandler(echoed));
+                            SslHandler ssl = clientContext.newHandler(ch.alloc(), peerHost, port);
+                            ch.pipeline().addLast(ssl, new CollectHandler(echoed));
+                            clientHandler.complete(ssl);
                         }
                     })
                     .connect("127.0.0.1", port).sync().channel();
-            SslHandler clientSsl = client.pipeline().get(SslHandler.class);
+            SslHandler clientSsl = clientHandler.get(WAIT_SECONDS, TimeUnit.SECONDS);
             Throwable clientFailure = await(clientSsl.handshakeFuture());
             SslHandler serverSsl = serverHandler.get(WAIT_SECONDS, TimeUnit.SECONDS);
             Throwable serverFailure = await(serverSsl.handshakeFuture());

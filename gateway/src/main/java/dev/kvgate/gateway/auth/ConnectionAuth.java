@@ -163,10 +163,13 @@ public final class ConnectionAuth {
         }
         return verified.handleAsync((ok, failure) -> {
             if (ok != null && ok) {
+                // The answer first: if it cannot be built the exchange fails (0x84) and the connection
+                // must not be left authenticated behind the client's back.
+                ByteBuf success = Responses.simple(channel.alloc(), opcode, Status.SUCCESS, opaque, 0, AUTHENTICATED);
                 user = name;
                 // Not rate-limited: it takes a valid password, and each one costs a PBKDF2 derivation.
                 log.info("{} authenticated as {} by SASL PLAIN", channel, LogSafe.text(name));
-                return Responses.simple(channel.alloc(), opcode, Status.SUCCESS, opaque, 0, AUTHENTICATED);
+                return success;
             }
             PeerWarnings.of(channel).info(log, channel, "{} SASL PLAIN authentication failed for user {}", channel,
                     LogSafe.text(name));

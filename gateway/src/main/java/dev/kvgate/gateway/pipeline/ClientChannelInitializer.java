@@ -1,6 +1,7 @@
 package dev.kvgate.gateway.pipeline;
 
 import dev.kvgate.config.LimitsSettings;
+import dev.kvgate.config.ListenerSettings;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.protocol.FrameDecoder;
@@ -8,6 +9,7 @@ import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.gateway.proxy.BackendRegistry;
 import dev.kvgate.gateway.proxy.ClientSession;
 import dev.kvgate.gateway.proxy.GatewayStats;
+import dev.kvgate.gateway.text.ProtocolDetector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.SslContext;
@@ -18,8 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The one client pipeline of every listener: [TLS] -> idle timer -> frame decoder -> session. A TLS
- * listener differs only by the SslHandler in front (the unified transport); nothing below asks.
+ * The one client pipeline of every listener: wire counters -> [TLS record timer -> TLS] -> [access
+ * log] -> idle timer -> protocol detector -> frame decoder -> session. A TLS listener differs only by
+ * the SslHandler in front (the unified transport); nothing below asks. The detector turns the
+ * pipeline of a text client into ... -> idle timer -> text decoder -> text encoder -> session on its
+ * first byte.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     private final Supplier<SslContext> ssl;
@@ -32,6 +37,27 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Authenticator auth;
     private final RequestValidator validator;
     private final MemoryBudget budget;
+    private final ListenerStats listenerStats;
+    /** Fraction of answers in the access log; 0 when it is off. */
+    private final double accessSample;
+
+    /** A listener with no name of its own and no access log, serving both protocols (tests). */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator, budget,
+                new ListenerStats(ssl != null ? "tls" : "plain"), 0, ListenerSettings.Protocol.AUTO);
+    }
+
+    /** A listener with no name of its own and no access log (tests). */
+    public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
+                                    LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
+                                    Authenticator auth, RequestValidator validator) {
+        this(ssl, handshakeTimeout, tlsStats, limits, registry, stats, auth, validator,
+                MemoryBudget.unlimited(64 * 1024), new ListenerStats(ssl != null ? "tls" : "plain"), 0,
+                ListenerSettings.Protocol.AUTO);
+    }
+    private final ListenerSettings.Protocol protocol;
 
     /**
      * @param ssl the current server context for a TLS listener (asked per connection, so a reloaded
@@ -40,10 +66,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * @param auth who may send data commands (auth.mode)
      * @param validator what each opcode allows (checked before anything is routed)
      * @param budget    large requests are gathered against it
+     * @param listenerStats this listener's connection and byte counters
+     * @param accessSample fraction of answers written to the access log, 0 for none
+     * @param protocol the client protocols this listener serves (told apart on the first byte)
      */
     public ClientChannelInitializer(Supplier<SslContext> ssl, Duration handshakeTimeout, TlsStats tlsStats,
                                     LimitsSettings limits, BackendRegistry registry, GatewayStats stats,
-                                    Authenticator auth, RequestValidator validator, MemoryBudget budget) {
+                                    Authenticator auth, RequestValidator validator, MemoryBudget budget,
+                                    ListenerStats listenerStats, double accessSample,
+                                    ListenerSettings.Protocol protocol) {
         this.ssl = ssl;
         this.handshakeTimeout = handshakeTimeout;
         this.tlsStats = tlsStats;
@@ -54,16 +85,25 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.auth = auth;
         this.validator = validator;
         this.budget = budget;
+        this.listenerStats = listenerStats;
+        this.accessSample = accessSample;
+        this.protocol = protocol;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.pipeline().addLast(HandlerNames.WIRE_COUNTERS, new WireCountersHandler(listenerStats));
         if (ssl != null) {
             SslHandler tls = ssl.get().newHandler(ch.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
-            ch.pipeline().addLast(HandlerNames.TLS, tls)
+            ch.pipeline().addLast(HandlerNames.TLS_RECORDS, new TlsRecordStallHandler(limits.frameReadTimeout()))
+                    .addLast(HandlerNames.TLS, tls)
+                    .addLast(HandlerNames.TLS_METRICS, new TlsMetricsHandler(tlsStats))
                     .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
                     .addLast(HandlerNames.TLS_CLOSE, tlsClose);
+        }
+        if (accessSample > 0) {
+            ch.pipeline().addLast(HandlerNames.ACCESS_LOG, new AccessLogHandler(accessSample, listenerStats));
         }
         ch.pipeline()
                 // Idle counts from the last read or write, so a client gets the whole timeout after
@@ -71,6 +111,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 // connection right after its answer; the saving was not measurable.)
                 .addLast(HandlerNames.IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS))
+                // The session looks its frame decoder up when added: the detector replaces that
+                // decoder for a text client, and so must come before it.
+                .addLast(HandlerNames.DETECT, new ProtocolDetector(protocol, limits.maxFrame(), limits.frameReadTimeout()))
                 .addLast(HandlerNames.FRAMES,
                         new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
                                 limits.frameReadTimeout(), budget))

@@ -34,7 +34,10 @@ public enum Opcode {
     FLUSHQ(0x18, Route.BROADCAST, true),
     APPENDQ(0x19, Route.KEYED, true),
     PREPENDQ(0x1a, Route.KEYED, true),
-    VERBOSITY(0x1b, Route.BROADCAST, false),
+    // Answered 0x81 by kvgate, as memcached 1.6 (which does not know it) answers it. Never forwarded:
+    // memcached 1.6 holds its answer to an unknown command with a body until the next request comes,
+    // so a forwarded VERBOSITY times out and takes the shared backend connection down with it.
+    VERBOSITY(0x1b, Route.LOCAL, false),
     TOUCH(0x1c, Route.KEYED, false),
     GAT(0x1d, Route.KEYED, false),
     GATQ(0x1e, Route.KEYED, true),

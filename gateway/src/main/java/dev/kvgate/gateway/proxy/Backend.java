@@ -38,6 +38,8 @@ abstract class Backend {
     final int shardIndex;
     final ShardRing ring;
     final ByteBufAllocator alloc;
+    /** This loop's counters (latency, timeouts), read by the admin listener at scrape time. */
+    final LoopCounters counters;
     private final long timeoutNanos;
     private final int maxInFlight;
     /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
@@ -49,6 +51,12 @@ abstract class Backend {
     private boolean flushScheduled;
     private ScheduledFuture<?> timer;
     private boolean graceGiven;
+    /** This connection's failures since its last answer (see {@link ShardRing#failure}). */
+    private int failureStreak;
+    /** The connection attempt whose failure was last counted: at most one failure per attempt. */
+    private long countedAttempt = -1;
+    /** Incremented by the transport at each connection attempt. */
+    long attempt;
     State state = State.CONNECTING;
 
     Backend(EventLoop loop, int shardIndex, ShardRing ring, ByteBufAllocator alloc, long timeoutNanos,
@@ -58,6 +66,7 @@ abstract class Backend {
         this.shardIndex = shardIndex;
         this.ring = ring;
         this.shard = ring.name(shardIndex);
+        this.counters = ring.counters(loop);
         this.alloc = alloc;
         this.timeoutNanos = timeoutNanos;
         this.maxInFlight = maxInFlight;
@@ -94,6 +103,24 @@ abstract class Backend {
 
     int inFlight() {
         return inFlight.size();
+    }
+
+    /**
+     * Counts a failure of the current connection attempt against the shard, once per attempt (a
+     * request timeout while connecting and the attempt's own failure later are one failure). The
+     * only caller of {@link ShardRing#failure}.
+     */
+    final void countFailure(String reason) {
+        if (countedAttempt == attempt) {
+            return;
+        }
+        countedAttempt = attempt;
+        ring.failure(shardIndex, ++failureStreak, reason);
+    }
+
+    /** What names this connection in a log line (the shard's address, say). */
+    String describe() {
+        return shard;
     }
 
     boolean accepting() {
@@ -175,15 +202,22 @@ abstract class Backend {
 
     /** A response frame from the shard. Takes ownership. */
     final void onResponse(ByteBuf frame) {
+        // An answer ends the streak, and a later loss of this connection is a new failure even if
+        // its attempt had one counted (a timeout while it was still connecting).
+        failureStreak = 0;
+        countedAttempt = -1;
         ring.success(shardIndex);
         int opaque = Mcbp.opaque(frame);
+        Pending first = inFlight.peekFirst();
+        if (first == null || first.backendOpaque != opaque && !sentHere(opaque)) {
+            // Belongs to no request on this connection: delivering it anywhere would hand some
+            // request an answer that is not its own. The requests in flight still get theirs.
+            frame.release();
+            ring.strayAnswer(shardIndex, opaque, describe());
+            return;
+        }
         for (;;) {
             Pending head = inFlight.peekFirst();
-            if (head == null) {
-                frame.release();
-                abort("response with opaque " + opaque + " matches no request");
-                return;
-            }
             if (head.backendOpaque == opaque) {
                 if (head.multiPart(frame)) {
                     // One of several answer frames (STAT); the entry stays at the head. Part of its
@@ -193,6 +227,7 @@ abstract class Backend {
                 }
                 inFlight.pollFirst();
                 head.dropRequest();
+                counters.latency(shardIndex, ticker.nanoTime() - (head.deadlineNanos - timeoutNanos));
                 graceGiven = false;
                 if (inFlight.isEmpty()) {
                     tailQuiet = false;
@@ -210,6 +245,16 @@ abstract class Backend {
             }
             head.complete(null);
         }
+    }
+
+    /** Whether a request in flight on this connection carries {@code opaque}. */
+    private boolean sentHere(int opaque) {
+        for (Pending p : inFlight) {
+            if (p.backendOpaque == opaque) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -316,6 +361,7 @@ abstract class Backend {
         // Not a lost connection: the shard is hung, so nothing is retried.
         log.warn("shard {}: no answer within {} ms, {} requests in flight fail with 0x86; reconnecting",
                 shard, TimeUnit.NANOSECONDS.toMillis(timeoutNanos), inFlight.size());
+        counters.timedOut(shardIndex, inFlight.size());
         failAll(Status.TEMPORARY_FAILURE);
         abort("request timeout");
     }

@@ -9,6 +9,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -25,20 +28,31 @@ import java.util.concurrent.TimeUnit;
 public final class BackendRegistry implements AutoCloseable {
     private final Map<EventExecutor, LoopBackends> byLoop;
     private final int shardCount;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
 
     BackendRegistry(Map<EventExecutor, LoopBackends> byLoop, int shardCount) {
+        this(byLoop, shardCount, null);
+    }
+
+    private BackendRegistry(Map<EventExecutor, LoopBackends> byLoop, int shardCount,
+                            AddressResolverGroup<InetSocketAddress> resolver) {
         this.byLoop = byLoop;
         this.shardCount = shardCount;
+        this.resolver = resolver;
     }
 
     /**
      * Creates the connections on every loop of {@code workers} and waits (at most the connect timeout)
      * for the first connection attempts, so that a gateway that starts listening can serve at once.
      */
-    public static BackendRegistry start(EventLoopGroup workers, Class<? extends Channel> socketType,
+    public static BackendRegistry start(EventLoopGroup workers, Class<? extends SocketChannel> socketType,
+                                        Class<? extends DatagramChannel> datagramType,
                                         List<ShardTarget> shards, ShardRing ring, BackendSettings settings,
                                         int maxResponseFrame, MemoryBudget budget) throws InterruptedException {
         Map<EventExecutor, LoopBackends> byLoop = new IdentityHashMap<>();
+        boolean anyRemote = shards.stream().anyMatch(ShardTarget.Remote.class::isInstance);
+        AddressResolverGroup<InetSocketAddress> resolver = anyRemote
+                ? ShardResolver.create(workers, datagramType, socketType, settings.connectTimeout()) : null;
         List<ChannelFuture> attempts = new ArrayList<>();
         for (EventExecutor executor : workers) {
             EventLoop loop = (EventLoop) executor;
@@ -53,7 +67,7 @@ public final class BackendRegistry implements AutoCloseable {
                                 SocketBackend sb = new SocketBackend(loop, s, ring,
                                         InetSocketAddress.createUnresolved(remote.settings().host(),
                                                 remote.settings().port()),
-                                        remote.ssl(), socketType, settings, maxResponseFrame, budget);
+                                        remote.ssl(), socketType, resolver, settings, maxResponseFrame, budget);
                                 attempts.add(sb.connect());
                                 conns[c] = sb;
                             }
@@ -65,7 +79,7 @@ public final class BackendRegistry implements AutoCloseable {
                                     settings.maxInFlight())};
                         }
                     }
-                    return new LoopBackends(ring, byShard);
+                    return new LoopBackends(ring, byShard, ring.counters(loop));
                 }).get();
                 byLoop.put(executor, lb);
             } catch (ExecutionException e) {
@@ -80,7 +94,7 @@ public final class BackendRegistry implements AutoCloseable {
             }
             f.await(left, TimeUnit.NANOSECONDS);
         }
-        return new BackendRegistry(byLoop, shards.size());
+        return new BackendRegistry(byLoop, shards.size(), resolver);
     }
 
     LoopBackends forLoop(EventExecutor loop) {
@@ -114,6 +128,9 @@ public final class BackendRegistry implements AutoCloseable {
                     }
                 }
             });
+        }
+        if (resolver != null) {
+            resolver.close();
         }
     }
 }

@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +56,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             .orElse("kvgate-unknown");
     private static final byte[] VERSION_BYTES = VERSION.getBytes(StandardCharsets.US_ASCII);
     private static final long PID = ProcessHandle.current().pid();
-    private static final byte[] MEMORY_GROUP = "kvgate-memory".getBytes(StandardCharsets.US_ASCII);
 
     private final BackendRegistry registry;
     private final LimitsSettings limits;
@@ -73,7 +74,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ConnectionAuth auth;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private final Runnable flushTask = this::flushNow;
-    private LoopBackends backends;
+    /** This loop's backend connections; slots count their answers in its counters. */
+    LoopBackends backends;
     private Channel channel;
     private ByteBufAllocator alloc;
     private boolean closed;
@@ -242,7 +244,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void forward(ByteBuf frame, Opcode op) {
         Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), false);
         int shard = backends.shardOf(frame);
-        backends.backend(shard).send(classic(frame), slot);
+        ByteBuf classic = classic(frame, slot);
+        if (classic != null) {
+            backends.backend(shard).send(classic, slot);
+        }
     }
 
     /**
@@ -253,20 +258,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void passThrough(ByteBuf frame) {
         Slot slot = newSlot(Mcbp.opcode(frame), Mcbp.opaque(frame), true, false);
         int shard = backends.shardOf(frame);
-        backends.backend(shard).send(classic(frame), slot);
+        ByteBuf classic = classic(frame, slot);
+        if (classic != null) {
+            backends.backend(shard).send(classic, slot);
+        }
     }
 
     private void broadcast(ByteBuf frame, Opcode op) {
-        if (op == Opcode.STAT && keyEquals(frame, MEMORY_GROUP)) {
-            memoryStats(frame);
-            return;
-        }
         Slot slot = newSlot(op.code(), Mcbp.opaque(frame), op.quiet(), true);
         int shards = backends.shardCount();
         boolean stat = op == Opcode.STAT;
         StatsSlot stats = stat ? new StatsSlot(slot, shards, Mcbp.keyLength(frame) == 0, gatewayStats()) : null;
         FanoutSlot fanout = stat ? null : new FanoutSlot(slot, shards);
-        ByteBuf classic = classic(frame);
+        ByteBuf classic = classic(frame, slot);
+        if (classic == null) {
+            return;
+        }
         try {
             for (int s = 0; s < shards; s++) {
                 // Each shard's copy gets its own backend opaque, so the bytes cannot be shared.
@@ -277,13 +284,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The frame in the form memcached speaks; releases {@code frame} when it returns a new buffer. */
-    private ByteBuf classic(ByteBuf frame) {
+    /**
+     * The frame in the form memcached speaks; releases {@code frame} when it returns a new buffer. If
+     * it cannot be made (no memory for the copy), {@code slot} is answered 0x84 and null returned: a
+     * slot left unanswered would hold every answer behind it forever.
+     */
+    private ByteBuf classic(ByteBuf frame, Slot slot) {
         if (!Mcbp.isFlexible(frame)) {
             return frame;
         }
         try {
             return Frames.toClassicRequest(alloc, frame);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: Netty's direct memory limit (OutOfDirectMemoryError), not the heap's.
+            log.warn("{}: cannot translate a flexible-framing request; answering 0x84", channel, e);
+            slot.fail(Status.INTERNAL_ERROR);
+            return null;
         } finally {
             frame.release();
         }
@@ -297,12 +313,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             // event loop, possibly after a password check off the loop) is owned by the slot.
             // Frames behind it wait for the outcome (canDispatch), then run in order.
             authPending = true;
-            auth.handle(frame).thenAccept(response -> {
-                authPending = false;
-                slot.settle(response);
-                if (!closed) {
-                    dispatchDeferred();
-                    updateReading();
+            CompletableFuture<ByteBuf> answer;
+            try {
+                answer = auth.handle(frame);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                answer = CompletableFuture.failedFuture(e);
+            }
+            answer.whenComplete((response, failure) -> {
+                if (channel.eventLoop().inEventLoop()) {
+                    saslDone(slot, response, failure);
+                } else {
+                    // Failed off the loop (the loop refused the completion): back on it, or nowhere.
+                    try {
+                        channel.eventLoop().execute(() -> saslDone(slot, response, failure));
+                    } catch (RejectedExecutionException gone) {
+                        ReferenceCountUtil.release(response);
+                    }
                 }
             });
             return;
@@ -329,6 +355,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             frame.release();
         }
         slot.settle(response);
+    }
+
+    /** A SASL exchange ended: its slot is answered (0x84 if it failed), and the frames behind it run. */
+    private void saslDone(Slot slot, ByteBuf response, Throwable failure) {
+        authPending = false;
+        if (failure != null || response == null) {
+            ReferenceCountUtil.release(response);
+            log.warn("{}: SASL exchange failed; answering 0x84", channel, failure);
+            slot.fail(Status.INTERNAL_ERROR);
+        } else {
+            slot.settle(response);
+        }
+        if (!closed) {
+            dispatchDeferred();
+            updateReading();
+        }
     }
 
     /**
@@ -388,51 +430,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         slot.settle(response);
     }
 
-    private static boolean keyEquals(ByteBuf frame, byte[] key) {
-        if (Mcbp.keyLength(frame) != key.length) {
-            return false;
-        }
-        int at = Mcbp.keyIndex(frame);
-        for (int i = 0; i < key.length; i++) {
-            if (frame.getByte(at + i) != key[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * STAT kvgate-memory: the gateway process's own memory after a full GC, for measuring what a
-     * connection costs (java -jar kvgate.jar idle). Answered by the gateway; runs System.gc(), so it
-     * is a diagnostic, not something to poll.
-     */
-    private void memoryStats(ByteBuf frame) {
-        int opaque = Mcbp.opaque(frame);
-        frame.release();
-        Slot slot = newSlot(Opcode.STAT.code(), opaque, false, true);
-        System.gc();
-        Runtime rt = Runtime.getRuntime();
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("heap_used", Long.toString(rt.totalMemory() - rt.freeMemory()));
-        m.put("direct_used", Long.toString(io.netty.util.internal.PlatformDependent.usedDirectMemory()));
-        m.put("rss", Long.toString(rssBytes()));
-        m.put("curr_connections", Long.toString(stats.currentConnections()));
-        slot.settle(StatsSlot.build(alloc, opaque, m));
-    }
-
-    private static long rssBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
-
     /** The gateway's own entries of the general STAT group. */
     private Map<String, String> gatewayStats() {
         long now = System.currentTimeMillis();
@@ -446,6 +443,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         m.put("total_connections", Long.toString(stats.totalConnections()));
         m.put("kvgate_requests", Long.toString(stats.requests.sum()));
         m.put("kvgate_invalid_requests", Long.toString(stats.invalidRequests.sum()));
+        m.put("kvgate_stray_answers", Long.toString(backends.strayAnswers()));
         m.put("kvgate_shards", Integer.toString(registry.shardCount()));
         return m;
     }

@@ -14,6 +14,11 @@ public final class GatewayStats {
     /** Requests accepted from clients and not yet answered (or dropped with their connection). */
     final LongAdder inFlight = new LongAdder();
 
+    /** When the gateway started, in epoch milliseconds. */
+    public long startMillis() {
+        return startMillis;
+    }
+
     public long invalidRequests() {
         return invalidRequests.sum();
     }

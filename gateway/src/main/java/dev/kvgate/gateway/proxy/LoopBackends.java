@@ -14,10 +14,18 @@ final class LoopBackends {
     /** Key bytes copied out of a (usually direct) frame for hashing; keys are at most 250 bytes. */
     private final byte[] keyScratch = new byte[256];
 
+    /** This loop's request counters. */
+    final LoopCounters counters;
+
     LoopBackends(ShardRing ring, Backend[][] byShard) {
+        this(ring, byShard, new LoopCounters(byShard.length));
+    }
+
+    LoopBackends(ShardRing ring, Backend[][] byShard, LoopCounters counters) {
         this.ring = ring;
         this.byShard = byShard;
         this.next = new int[byShard.length];
+        this.counters = counters;
     }
 
     int shardCount() {
@@ -50,6 +58,11 @@ final class LoopBackends {
             }
         }
         return conns[start];
+    }
+
+    /** Answers dropped because they matched no request on their connection, all shards and loops. */
+    long strayAnswers() {
+        return ring.strayAnswers();
     }
 
     Backend[][] all() {

@@ -8,11 +8,21 @@ public sealed interface ShardTarget {
     /** The shard's name on the hash ring. */
     String name();
 
+    /** The shard's weight in the key placement. */
+    default int weight() {
+        return 1;
+    }
+
     /** @param ssl client context when the shard speaks TLS, {@code null} for plain */
     record Remote(ShardSettings settings, io.netty.handler.ssl.SslContext ssl) implements ShardTarget {
         @Override
         public String name() {
-            return settings.address();
+            return settings.ringName();
+        }
+
+        @Override
+        public int weight() {
+            return settings.weight();
         }
     }
 

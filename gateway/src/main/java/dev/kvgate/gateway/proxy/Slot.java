@@ -53,6 +53,7 @@ final class Slot extends Pending {
             }
             return;
         }
+        session.backends.counters.answered(opcode, frame);
         response = frame;
         done = true;
         session.slotDone(this);

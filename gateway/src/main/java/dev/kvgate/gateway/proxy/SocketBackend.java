@@ -17,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -71,10 +72,10 @@ final class SocketBackend extends Backend {
     private String lostBecause;
 
     SocketBackend(EventLoop loop, int shardIndex, ShardRing ring, InetSocketAddress address, SslContext ssl,
-                  Class<? extends Channel> channelType, BackendSettings settings, int maxResponseFrame,
-                  MemoryBudget budget) {
+                  Class<? extends Channel> channelType, AddressResolverGroup<InetSocketAddress> resolver,
+                  BackendSettings settings, int maxResponseFrame, MemoryBudget budget) {
         this(loop, shardIndex, ring, address, settings,
-                bootstrap(loop, address, ssl, channelType, settings, maxResponseFrame, budget));
+                bootstrap(loop, address, ssl, channelType, resolver, settings, maxResponseFrame, budget));
     }
 
     /** With the transport's connections made by {@code connector} (tests: embedded channels). */
@@ -89,11 +90,14 @@ final class SocketBackend extends Backend {
     }
 
     private static Connector bootstrap(EventLoop loop, InetSocketAddress address, SslContext ssl,
-                                       Class<? extends Channel> channelType, BackendSettings settings,
+                                       Class<? extends Channel> channelType,
+                                       AddressResolverGroup<InetSocketAddress> resolver, BackendSettings settings,
                                        int maxResponseFrame, MemoryBudget budget) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
+                // The address stays unresolved: each connect resolves it again, asynchronously.
+                .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
@@ -102,13 +106,14 @@ final class SocketBackend extends Backend {
                 .option(ChannelOption.AUTO_CLOSE, false);
         return inbound -> bootstrap.clone()
                 .handler(new BackendChannelInitializer(ssl, address.getHostString(), address.getPort(),
-                        maxResponseFrame, budget, inbound))
+                        maxResponseFrame, settings.handshakeTimeout().toMillis(), budget, inbound))
                 .connect(address);
     }
 
     /** Starts connecting; the returned future completes when the first attempt is decided. */
     ChannelFuture connect() {
         state = State.CONNECTING;
+        attempt++;
         ChannelFuture f = connector.connect(inbound);
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
@@ -144,6 +149,7 @@ final class SocketBackend extends Backend {
         channel = ch;
         lostBecause = null;
         state = State.ACTIVE;
+        ring.connected(shardIndex, reportedDown);
         backoffMillis = settings.reconnectMin().toMillis();
         if (reportedDown || retryReconnectUsed) {
             log.info("shard {}: connected again to {}", shard, address);
@@ -176,7 +182,7 @@ final class SocketBackend extends Backend {
             return;
         }
         if (!counted) {
-            ring.failure(shardIndex, reason);
+            countFailure(reason);
         }
         if (!reportedDown) {
             log.warn("shard {} ({}): {}; requests for it get 0x86 until it is back", shard, address, reason);
@@ -208,7 +214,7 @@ final class SocketBackend extends Backend {
             return;
         }
         retryReconnectUsed = true;
-        ring.failure(shardIndex, "connection lost");
+        countFailure("connection lost");
         // CONNECTING before the retries are queued, so they are held for the new connection; so are
         // requests clients send meanwhile.
         state = State.CONNECTING;
@@ -217,6 +223,11 @@ final class SocketBackend extends Backend {
                 + " the other requests in flight fail with 0x86", shard, address,
                 lostBecause == null ? "" : " (" + lostBecause + ")", retried);
         connect();
+    }
+
+    @Override
+    String describe() {
+        return address.getHostString() + ":" + address.getPort();
     }
 
     @Override
@@ -252,7 +263,7 @@ final class SocketBackend extends Backend {
     @Override
     protected void abort(String reason) {
         log.warn("shard {}: closing connection: {}", shard, reason);
-        ring.failure(shardIndex, reason);
+        countFailure(reason);
         Channel aborted = channel;
         if (aborted != null) {
             // Out of service before it is closed: whatever it still delivers (the rest of this read,

@@ -8,16 +8,22 @@ import dev.kvgate.gateway.memory.MemoryBudget;
 import io.netty.util.internal.PlatformDependent;
 import dev.kvgate.gateway.protocol.RequestValidator;
 import dev.kvgate.config.ShardSettings;
+import dev.kvgate.gateway.admin.AdminServer;
+import dev.kvgate.gateway.admin.AdminSources;
 import dev.kvgate.gateway.auth.Authenticator;
 import dev.kvgate.gateway.engine.EngineClock;
 import dev.kvgate.gateway.engine.EngineShard;
+import dev.kvgate.gateway.log.LogFormat;
 import dev.kvgate.gateway.pipeline.ClientChannelInitializer;
+import dev.kvgate.gateway.pipeline.ListenerStats;
 import dev.kvgate.gateway.pipeline.TlsStats;
 import dev.kvgate.gateway.proxy.BackendRegistry;
+import dev.kvgate.gateway.proxy.ClientSession;
 import dev.kvgate.gateway.proxy.GatewayStats;
 import dev.kvgate.gateway.proxy.ShardRing;
 import dev.kvgate.gateway.proxy.ShardTarget;
-import dev.kvgate.routing.HashPreset;
+import dev.kvgate.routing.Node;
+import dev.kvgate.routing.Placement;
 import dev.kvgate.tls.ClientTls;
 import dev.kvgate.tls.ReloadingServerTls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -59,6 +65,12 @@ public final class KvgateServer implements AutoCloseable {
     // Set once in start(), before the server is handed out.
     private ReloadingServerTls tls;
     private TlsStats tlsStats;
+    private ShardRing ring;
+    private java.time.Duration notReadyDelay;
+    /** The admin listener; {@code null} when kvgate.admin.enabled is false. */
+    private AdminServer admin;
+    /** Set when close() begins: /readyz answers 503 from then on. */
+    private volatile boolean draining;
 
     private KvgateServer(EventLoopGroup acceptors, EventLoopGroup workers, BackendRegistry backends,
                          List<EngineShard> engines, Map<String, Channel> listeners, GatewayStats stats,
@@ -78,9 +90,10 @@ public final class KvgateServer implements AutoCloseable {
      * @throws SettingsException for settings only found invalid at start (hash preset, TLS files)
      */
     public static KvgateServer start(KvgateSettings settings) throws InterruptedException {
-        HashPreset preset;
+        LogFormat.apply(settings.log().format());
+        Placement preset;
         try {
-            preset = HashPreset.of(settings.routing().hash());
+            preset = Placement.parse(settings.routing().hash());
         } catch (IllegalArgumentException e) {
             throw new SettingsException("kvgate.routing.hash", e.getMessage());
         }
@@ -102,8 +115,13 @@ public final class KvgateServer implements AutoCloseable {
                 targets.add(new ShardTarget.Remote(shard, shard.tls() ? backendTls : null));
             }
         }
-        List<String> names = targets.stream().map(ShardTarget::name).toList();
-        ShardRing ring = new ShardRing(preset, names, settings.backend());
+        List<Node> nodes = targets.stream().map(t -> new Node(t.name(), t.weight())).toList();
+        ShardRing ring;
+        try {
+            ring = new ShardRing(preset, nodes, settings.backend());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("kvgate.shards", e.getMessage());
+        }
 
         ReloadingServerTls tls = null;
         if (settings.listeners().stream().anyMatch(ListenerSettings::tls)) {
@@ -132,15 +150,20 @@ public final class KvgateServer implements AutoCloseable {
         GatewayStats stats = new GatewayStats();
         BackendRegistry backends = null;
         Map<String, Channel> bound = new LinkedHashMap<>();
+        List<ListenerStats> listenerStats = new ArrayList<>();
+        KvgateServer server = null;
+        AdminServer admin = null;
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         Authenticator auth = new Authenticator(settings.auth());
         ConnectionLimiter limiter = new ConnectionLimiter(settings.limits().maxConnections(),
                 settings.limits().maxConnectionsPerIp(), clients);
         try {
             int maxResponse = Math.max(settings.limits().maxFrame(), settings.embedded().maxItemSize()) + 4096;
-            backends = BackendRegistry.start(workers, transport.socketChannel(), targets, ring,
+            backends = BackendRegistry.start(workers, transport.socketChannel(), transport.datagramChannel(), targets, ring,
                     settings.backend(), maxResponse, budget);
             for (ListenerSettings l : settings.listeners()) {
+                ListenerStats lstats = new ListenerStats(l.name());
+                listenerStats.add(lstats);
                 ServerBootstrap b = new ServerBootstrap()
                         .group(acceptors, workers)
                         .channel(transport.serverChannel())
@@ -155,7 +178,8 @@ public final class KvgateServer implements AutoCloseable {
                                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                         .childHandler(new ClientChannelInitializer(l.tls() ? serverTls : null,
                                 settings.tls().handshakeTimeout(), tlsStats, settings.limits(), backends, stats,
-                                auth, validator, budget));
+                                auth, validator, budget, lstats,
+                                settings.log().accessLog() ? settings.log().accessSample() : 0, l.protocol()));
                 Channel ch;
                 try {
                     ch = b.bind(l.host(), l.port()).sync().channel();
@@ -164,6 +188,14 @@ public final class KvgateServer implements AutoCloseable {
                             + l.port() + ": " + e.getMessage(), e);
                 }
                 bound.put(l.name(), ch);
+            }
+            server = new KvgateServer(acceptors, workers, backends, engines, bound, stats, budget);
+            if (settings.admin().enabled()) {
+                KvgateServer s = server;
+                admin = AdminServer.start(settings.admin(), new AdminSources(ClientSession.VERSION,
+                        stats.startMillis(), settings, java.util.Collections.unmodifiableMap(bound),
+                        List.copyOf(listenerStats), ring, !engines.isEmpty(), tlsStats, serverTls, stats,
+                        () -> s.draining, budget), transport);
             }
         } catch (RuntimeException | InterruptedException e) {
             bound.values().forEach(Channel::close);
@@ -179,20 +211,24 @@ public final class KvgateServer implements AutoCloseable {
             auth.close();
             throw e;
         }
-        KvgateServer server = new KvgateServer(acceptors, workers, backends, engines, bound, stats, budget);
         server.clients = clients;
         server.auth = auth;
         server.drainTimeout = settings.drainTimeout();
         server.tls = serverTls;
         server.tlsStats = tlsStats;
+        server.ring = ring;
+        server.notReadyDelay = settings.notReadyDelay();
+        server.admin = admin;
         StringBuilder where = new StringBuilder();
         for (Map.Entry<String, Channel> e : bound.entrySet()) {
             where.append(where.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                     .append(e.getValue().localAddress());
         }
-        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}{}", where, transport.name(),
-                settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded", names,
-                tls != null ? "; TLS engine " + tls.current().provider() : "");
+        log.info("kvgate listening on {}; transport {}; {} io threads; {} {} shards: {}; placement {}{}{}", where,
+                transport.name(), settings.ioThreads(), targets.size(), engines.isEmpty() ? "remote" : "embedded",
+                nodes.stream().map(n -> n.weight() == 1 ? n.name() : n.name() + " (weight " + n.weight() + ")").toList(),
+                preset, tls != null ? "; TLS engine " + tls.current().provider() : "",
+                admin != null ? "; admin HTTP on " + admin.address() : "; admin HTTP off");
         return server;
     }
 
@@ -250,13 +286,33 @@ public final class KvgateServer implements AutoCloseable {
         return stats;
     }
 
+    /** The admin listener's bound address; empty when kvgate.admin.enabled is false. */
+    public java.util.Optional<InetSocketAddress> adminAddress() {
+        return java.util.Optional.ofNullable(admin).map(AdminServer::address);
+    }
+
+    /** The hash ring and its shards' health. */
+    public ShardRing ring() {
+        return ring;
+    }
+
     /**
-     * Graceful drain: stops accepting, lets the requests in flight be answered for at most
-     * {@code shutdown.drain-timeout}, then closes the client and backend connections, the event loops
-     * and the engines.
+     * Graceful drain: /readyz turns 503 and stays so for {@code shutdown.not-ready-delay} while the
+     * listeners still accept (load balancers take kvgate out first), then stops accepting, lets the
+     * requests in flight be answered for at most {@code shutdown.drain-timeout}, then closes the
+     * client and backend connections, the event loops, the engines and last the admin listener.
      */
     @Override
     public void close() {
+        draining = true;
+        if (admin != null && !notReadyDelay.isZero()) {
+            log.info("shutting down: /readyz says 503; listeners close in {}", notReadyDelay);
+            try {
+                Thread.sleep(notReadyDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         listeners.values().forEach(ch -> ch.close().awaitUninterruptibly());
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         if (stats.inFlight() > 0) {
@@ -285,6 +341,9 @@ public final class KvgateServer implements AutoCloseable {
             tls.close();
         }
         auth.close();
+        if (admin != null) {
+            admin.close();
+        }
         log.info("kvgate stopped");
     }
 }

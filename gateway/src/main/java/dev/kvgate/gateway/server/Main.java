@@ -53,6 +53,13 @@ public final class Main {
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
+        if (args.length > 0 && args[0].equals("placement")) {
+            return dev.kvgate.gateway.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
+                    out, err);
+        }
+        if (args.length > 0 && args[0].equals("check")) {
+            return dev.kvgate.check.Check.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -129,6 +136,8 @@ public final class Main {
         out.println("       java -jar kvgate.jar bench [options]   (bench --help)");
         out.println("       java -jar kvgate.jar idle [options]    (idle --help)");
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
+        out.println("       java -jar kvgate.jar placement [options] (placement --help)");
+        out.println("       java -jar kvgate.jar check [options]   (check --help)");
         out.println("       java -XX:ArchiveClassesAtExit=kvgate.jsa -jar kvgate.jar train");
         out.println("                         (writes a class-data archive for a quicker start)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");

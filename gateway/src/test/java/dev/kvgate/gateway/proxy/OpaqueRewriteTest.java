@@ -24,11 +24,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The opaque a client chose goes out as the backend connection's counter, patched in place, and
  * comes back restored on the backend's own response buffer: no copy either way.
  */
+@Timeout(30)
 class OpaqueRewriteTest {
     /** A backend whose "wire" is a list: what transmit() got, in order. */
     static final class WireBackend extends Backend {
@@ -62,7 +64,7 @@ class OpaqueRewriteTest {
     @BeforeEach
     void setUp() {
         channel = new EmbeddedChannel();
-        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
+        BackendSettings bs = new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
                 Duration.ofSeconds(1), 64, BackendSettings.OnShardFailure.FAIL_FAST, 3, Duration.ofSeconds(5));
         ShardRing ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, List.of("s0"), bs);
         backend = new WireBackend(channel.eventLoop(), ring);

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(30)
 class ShardRingTest {
     private static BackendSettings settings(BackendSettings.OnShardFailure mode) {
-        return new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(10),
+        return new BackendSettings(1, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(10),
                 Duration.ofMillis(100), 16, mode, 2, Duration.ofSeconds(1));
     }
 
@@ -33,15 +35,17 @@ class ShardRingTest {
         ShardRing ring = new ShardRing(HashPreset.KETAMA_SPYMEMCACHED, List.of("a:1", "b:2"),
                 settings(BackendSettings.OnShardFailure.EJECT));
         assertEquals(-1, ring.onlyShard(), "two shards: keys are hashed");
-        ring.failure(0, "test");
+        ring.failure(0, 1, "test");
         assertEquals(-1, ring.onlyShard(), "one failure is below eject-after");
-        ring.failure(0, "test");
+        ring.failure(0, 1, "test");
+        assertEquals(-1, ring.onlyShard(), "another connection's first failure: still one in a row");
+        ring.failure(0, 2, "test");
         assertEquals(1, ring.onlyShard(), "shard 0 ejected: every key goes to shard 1");
         for (int i = 0; i < 100; i++) {
             assertEquals(1, owner(ring, "k" + i));
         }
-        ring.failure(1, "test");
-        ring.failure(1, "test");
+        ring.failure(1, 1, "test");
+        ring.failure(1, 2, "test");
         assertEquals(1, ring.onlyShard(), "the last shard is never ejected");
         ring.success(0);
         assertEquals(-1, ring.onlyShard(), "re-admitted");

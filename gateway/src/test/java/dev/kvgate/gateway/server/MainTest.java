@@ -188,7 +188,8 @@ class MainTest {
     void startsAndStopsOnFreePorts(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("ok.conf");
         Files.writeString(conf, "kvgate { io-threads = 1, embedded.shards = 1, listeners = [ "
-                + "{ name = plain, host = \"127.0.0.1\", port = 0 }, { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ] }");
+                + "{ name = plain, host = \"127.0.0.1\", port = 0 }, { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ],"
+                + " admin.port = 0, admin.host = \"127.0.0.1\" }");
         assertEquals(0, run("-c", conf.toString()));
     }
 
@@ -197,7 +198,8 @@ class MainTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Path conf = dir.resolve("busy.conf");
             Files.writeString(conf, "kvgate { io-threads = 1, embedded.shards = 1, listeners = [ "
-                    + "{ name = plain, host = \"127.0.0.1\", port = " + taken.getLocalPort() + " } ] }");
+                    + "{ name = plain, host = \"127.0.0.1\", port = " + taken.getLocalPort() + " } ],"
+                    + " admin.enabled = false }");
             assertEquals(1, run("-c", conf.toString()));
             assertTrue(errText().contains("listener plain: cannot bind 127.0.0.1:" + taken.getLocalPort()), errText());
         }

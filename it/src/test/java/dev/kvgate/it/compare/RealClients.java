@@ -35,8 +35,18 @@ public final class RealClients {
 
     /** spymemcached with {@link BinaryConnectionFactory}; its multi-get is a GETQ per key and a NOOP. */
     public static void spymemcached(String host, int port, String prefix) throws Exception {
+        spymemcached(new BinaryConnectionFactory(), host, port, prefix);
+    }
+
+    /** spymemcached in text mode ({@code DefaultConnectionFactory}): its multi-get is one get line. */
+    public static void spymemcachedText(String host, int port, String prefix) throws Exception {
+        spymemcached(new net.spy.memcached.DefaultConnectionFactory(), host, port, prefix);
+    }
+
+    private static void spymemcached(net.spy.memcached.ConnectionFactory factory, String host, int port, String prefix)
+            throws Exception {
         System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SLF4JLogger");
-        net.spy.memcached.MemcachedClient spy = new net.spy.memcached.MemcachedClient(new BinaryConnectionFactory(),
+        net.spy.memcached.MemcachedClient spy = new net.spy.memcached.MemcachedClient(factory,
                 List.of(new InetSocketAddress(host, port)));
         try {
             assertTrue(spy.set(prefix + "a", 0, "alpha").get(10, TimeUnit.SECONDS));
@@ -60,8 +70,18 @@ public final class RealClients {
 
     /** xmemcached with {@link BinaryCommandFactory}; its multi-get is a GETKQ per key, the last a GETK. */
     public static void xmemcached(String host, int port, String prefix) throws Exception {
+        xmemcached(new BinaryCommandFactory(), host, port, prefix);
+    }
+
+    /** xmemcached in text mode ({@code TextCommandFactory}, its default). */
+    public static void xmemcachedText(String host, int port, String prefix) throws Exception {
+        xmemcached(new net.rubyeye.xmemcached.command.TextCommandFactory(), host, port, prefix);
+    }
+
+    private static void xmemcached(net.rubyeye.xmemcached.CommandFactory factory, String host, int port, String prefix)
+            throws Exception {
         XMemcachedClientBuilder builder = new XMemcachedClientBuilder(AddrUtil.getAddresses(host + ":" + port));
-        builder.setCommandFactory(new BinaryCommandFactory());
+        builder.setCommandFactory(factory);
         builder.setOpTimeout(10_000);
         MemcachedClient x = builder.build();
         try {

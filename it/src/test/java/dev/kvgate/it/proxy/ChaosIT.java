@@ -1,5 +1,6 @@
 package dev.kvgate.it.proxy;
 
+import dev.kvgate.it.Await;
 import dev.kvgate.it.Shards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,7 +56,7 @@ class ChaosIT {
     void start() throws Exception {
         shards = Shards.start(3);
         gateway = GatewayFixture.start(shards.hocon()
-                + "kvgate.backend { request-timeout = " + REQUEST_TIMEOUT_MS + "ms, reconnect-min = 20ms,"
+                + "kvgate.backend { request-timeout = " + REQUEST_TIMEOUT_MS + "ms, connect-timeout = 200ms, handshake-timeout = 200ms, reconnect-min = 20ms,"
                 + " reconnect-max = 200ms }\n");
     }
 
@@ -75,13 +76,13 @@ class ChaosIT {
         int victim = 1;
         try (Load load = new Load(t, victim, "kill")) {
             load.start();
-            Thread.sleep(1500);
+            load.awaitProgress();
             long faultAt = System.nanoTime();
             shards.get(victim).kill();
-            Thread.sleep(2000);
+            load.awaitFaultSeen();
             shards.get(victim).restart();
             long healedAt = System.nanoTime();
-            Thread.sleep(1500);
+            load.awaitVictimAnswersAfter(healedAt);
             load.finish();
 
             load.report(faultAt, healedAt);
@@ -96,17 +97,17 @@ class ChaosIT {
         int victim = 2;
         try (Load load = new Load(t, victim, "stop")) {
             load.start();
-            Thread.sleep(1000);
+            load.awaitProgress();
             long faultAt = System.nanoTime();
             shards.get(victim).stop();
             long healedAt;
             try {
-                Thread.sleep(2000);
+                load.awaitFaultSeen();
             } finally {
                 shards.get(victim).resume();
                 healedAt = System.nanoTime();
             }
-            Thread.sleep(1500);
+            load.awaitVictimAnswersAfter(healedAt);
             load.finish();
 
             load.report(faultAt, healedAt);
@@ -161,6 +162,24 @@ class ChaosIT {
             }
         }
 
+        /** Every worker has had answers: the load is under way before the fault. */
+        void awaitProgress() throws Exception {
+            Await.until(HANG, "every worker answered " + 4 * PIPELINE + " requests",
+                    () -> workers.stream().allMatch(w -> w.requests >= 4 * PIPELINE));
+        }
+
+        /** kvgate has failed some of the victim's requests with 0x86: the fault is in effect. */
+        void awaitFaultSeen() throws Exception {
+            Await.until(HANG, "a request for the faulty shard failed with 0x86",
+                    () -> workers.stream().anyMatch(w -> w.victimFailures > 0));
+        }
+
+        /** Every worker using the victim shard has had a success from it since {@code t}. */
+        void awaitVictimAnswersAfter(long t) throws Exception {
+            Await.until(Duration.ofSeconds(20), "every mixed worker answered by the healed shard",
+                    () -> workers.stream().filter(w -> w != clean).allMatch(w -> w.victimOkAfter(t) > 0));
+        }
+
         void finish() throws InterruptedException {
             running = false;
             for (Worker w : workers) {
@@ -206,21 +225,14 @@ class ChaosIT {
         }
 
         /** Every worker's keys on the victim shard can be written and read again. */
-        void assertVictimWorksAgain() throws IOException, InterruptedException {
+        void assertVictimWorksAgain() throws Exception {
             for (Worker w : workers) {
                 for (String key : w.keys) {
                     if (shards.owner(key) != victim) {
                         continue;
                     }
-                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                    int status;
-                    do {
-                        status = w.client.set(key, "healed").status();
-                        if (status != 0) {
-                            Thread.sleep(50);
-                        }
-                    } while (status != 0 && System.nanoTime() < until);
-                    assertEquals(0, status, key + " writable again");
+                    Await.until(Duration.ofSeconds(10), key + " writable again",
+                            () -> w.client.set(key, "healed").status() == 0);
                     assertEquals("healed", w.client.get(key).valueString(), key);
                 }
                 // Nothing stray is left on the connection: a NOOP is the next answer.
@@ -250,8 +262,9 @@ class ChaosIT {
         final McbpClient client;
         final Thread thread;
         final Random random;
-        long requests;
-        long victimFailures;
+        /** Read by the test thread while the worker runs; written by the worker only. */
+        volatile long requests;
+        volatile long victimFailures;
         long firstFailureAt;
         int seq;
 

@@ -1,5 +1,6 @@
 package dev.kvgate.it.proxy;
 
+import dev.kvgate.it.Await;
 import dev.kvgate.it.Shards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,9 +84,12 @@ class FairnessIT {
 
             Flood flood = new Flood(flooder, prefix);
             long floodStart = System.nanoTime();
-            long floodEnd = floodStart + TimeUnit.MILLISECONDS.toNanos(FLOOD_MILLIS);
-            flood.start(floodEnd);
-            Thread.sleep(200); // let the flood build up first
+            flood.start(floodStart + TimeUnit.SECONDS.toNanos(60)); // ended below, after the probes' window
+            // The flood is under way (answers flowing on every lane) before the probes' window starts.
+            Await.until(Duration.ofSeconds(10), "the flood is answered",
+                    () -> flood.answered.get() >= 4L * FLOOD_PIPELINES_IN_FLIGHT);
+            long floodEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FLOOD_MILLIS);
+            flood.end = floodEnd;
 
             Latencies noops = new Latencies();
             Latencies gets = new Latencies();
@@ -156,7 +160,7 @@ class FairnessIT {
         final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
         final CompletableFuture<Void> done = new CompletableFuture<>();
         volatile long finishedAt;
-        long end;
+        volatile long end;
 
         Flood(McbpClient client, String prefix) {
             this.client = client;

@@ -28,7 +28,7 @@ class BackendTlsIT {
     private static String shardHocon(MemcachedProcess memcached, String trust) {
         return "kvgate.shards = [ { address = \"" + memcached.address() + "\", tls = true } ]\n"
                 + "kvgate.backend-tls.trust = \"" + trust + "\"\n"
-                + "kvgate.backend { request-timeout = 1s, reconnect-min = 50ms, reconnect-max = 200ms }\n";
+                + "kvgate.backend { request-timeout = 1s, connect-timeout = 500ms, handshake-timeout = 500ms, reconnect-min = 50ms, reconnect-max = 200ms }\n";
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package dev.kvgate.it.tls;
 
+import dev.kvgate.it.Await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -155,12 +156,11 @@ class HostilePeersIT {
             }
             // The JDK engine raises the failed integrity check ("TLS error: Tag mismatch"); BoringSSL sends
             // the alert and closes, which reads as an unclean end. One line either way.
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (logs.matching("TLS error").isEmpty() && logs.matching("without close_notify").isEmpty()
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            Thread.sleep(200);
+            Await.until(WAIT, "one TLS error or truncation line", () -> !logs.matching("TLS error").isEmpty()
+                    || !logs.matching("without close_notify").isEmpty());
+            // Once kvgate's session has seen the connection go, every handler in front of it has too:
+            // no later line about it can come.
+            Await.until(WAIT, "the connection is gone", () -> gw.server.stats().currentConnections() == 0);
             List<String> lines = logs.lines().stream()
                     .filter(l -> l.contains("TLS error") || l.contains("without close_notify")).toList();
             assertEquals(1, lines.size(), logs.lines().toString());
@@ -176,8 +176,7 @@ class HostilePeersIT {
             try (RawTlsClient c = RawTlsClient.connect(gw.tlsPort(), jdkClient(gw))) {
                 CertificateReloadIT.exchangeNoop(c, 1);
                 byte[] record = c.record(Mcbp.set("half", new byte[1000], 2));
-                c.sendRaw(Arrays.copyOf(record, record.length / 2));
-                Thread.sleep(50);
+                c.sendRaw(Arrays.copyOf(record, record.length / 2)); // then the close: TCP keeps the order
             }
             List<String> lines = logs.await(WAIT, "without close_notify");
             assertEquals(1, lines.size(), logs.lines().toString());
@@ -198,7 +197,7 @@ class HostilePeersIT {
                         new byte[0], 5)));
                 assertTrue(c.awaitClosed(WAIT));
             }
-            Thread.sleep(200);
+            Await.until(WAIT, "the connection is gone", () -> gw.server.stats().currentConnections() == 0);
             assertEquals(List.of(), logs.matching("without close_notify"));
             assertEquals(0, gw.server.tlsStats().truncatedCloses.sum());
         }
@@ -218,8 +217,8 @@ class HostilePeersIT {
                 int[] cuts = {1, 24, 31, both.length};
                 int from = 0;
                 for (int cut : cuts) {
+                    // Separate records whatever the segmentation: the frame crosses record boundaries.
                     c.sendRaw(c.record(Arrays.copyOfRange(both, from, cut)));
-                    Thread.sleep(20);
                     from = cut;
                 }
                 byte[] setResponse = c.read(Mcbp.HEADER);

@@ -40,13 +40,16 @@ final class Logs implements AutoCloseable {
 
     /** Waits up to {@code timeout} for a line containing every fragment; returns the lines found. */
     List<String> await(Duration timeout, String... fragments) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> found = matching(fragments);
-        while (found.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            found = matching(fragments);
+        try {
+            dev.kvgate.it.Await.until(timeout, "a line with " + List.of(fragments), () -> !matching(fragments).isEmpty());
+        } catch (AssertionError e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return found;
+        return matching(fragments);
     }
 
     void clear() {

@@ -53,6 +53,7 @@ final class TlsGateway implements AutoCloseable {
                 + "  listeners = [ { name = plain, host = \"127.0.0.1\", port = 0 },\n"
                 + "                { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ]\n"
                 + "  embedded.shards = 2\n"
+                + "  admin { host = \"127.0.0.1\", port = 0 }\n"
                 + "  tls { cert-chain = \"" + chain + "\", private-key = \"" + key + "\", provider = "
                 + provider.name().toLowerCase(Locale.ROOT) + ", trust = \"" + pki.caCert() + "\" }\n"
                 + "}\n" + extraHocon;
