@@ -12,12 +12,16 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -26,13 +30,16 @@ import java.util.stream.Stream;
  * ({@code -XX:ArchiveClassesAtExit} on JDK 17, {@code -XX:AOTCacheOutput} on JDK 25) holds the classes
  * a real start needs. A gateway with plain and TLS listeners, its certificate read from PEM files as a
  * configured one is, proxies to a second gateway on embedded shards; a plain and a TLS client send
- * small and large SETs and GETs, NOOP, VERSION and STAT through it. Everything listens on loopback
- * ports the system picks, so it runs in an image build.
+ * small and large SETs and GETs, NOOP, VERSION and STAT through it, and the admin listener answers
+ * the probes' and a scrape's paths. Everything listens on loopback ports the system picks, so it runs
+ * in an image build.
  */
 final class ClassCacheTraining {
     private static final int ROUNDS = 200;
     /** Over memory.large-frame (64 KiB): large frames take the gathering path. */
     private static final int LARGE_VALUE = 200 * 1024;
+    /** The probes' and Prometheus' paths; not /debug/memory, which runs a full GC. */
+    static final List<String> ADMIN_PATHS = List.of("/healthz", "/readyz", "/metrics", "/");
 
     private ClassCacheTraining() {
     }
@@ -54,9 +61,12 @@ final class ClassCacheTraining {
             Path chain = Pem.write(dir.resolve("chain.pem"), Pem.certificates(cert));
             Path key = Pem.write(dir.resolve("key.pem"), Pem.privateKey(keys.getPrivate()));
 
-            shards = KvgateServer.start(Settings.parse("kvgate { io-threads = 1, shards = [], listeners = ["
-                    + " { name = plain, host = \"127.0.0.1\", port = 0 } ] }"));
-            gateway = KvgateServer.start(Settings.parse("kvgate { io-threads = 1, listeners = ["
+            // Nothing on a fixed port (an image build may run beside anything), and no not-ready delay.
+            String common = " io-threads = 1, admin { host = \"127.0.0.1\", port = 0 },"
+                    + " shutdown { not-ready-delay = 0s, drain-timeout = 1s },";
+            shards = KvgateServer.start(Settings.parse("kvgate {" + common + " shards = [], listeners = ["
+                    + " { name = plain, host = \"127.0.0.1\", port = 0 } ], admin.enabled = false }"));
+            gateway = KvgateServer.start(Settings.parse("kvgate {" + common + " listeners = ["
                     + " { name = plain, host = \"127.0.0.1\", port = 0 },"
                     + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ],"
                     + " tls { cert-chain = \"" + chain + "\", private-key = \"" + key + "\" },"
@@ -68,6 +78,11 @@ final class ClassCacheTraining {
                 for (McbpClient client : new McbpClient[] {plain, tls}) {
                     requests += traffic(client);
                 }
+            }
+            // What the kubelet's probes and a Prometheus scrape load in a pod.
+            InetSocketAddress admin = gateway.adminAddress().orElseThrow();
+            for (String path : ADMIN_PATHS) {
+                requests += admin(admin, path);
             }
             out.println("kvgate train: " + requests + " requests through a TLS and plain gateway; done");
             return Main.OK;
@@ -85,6 +100,21 @@ final class ClassCacheTraining {
                 shards.close();
             }
             delete(dir);
+        }
+    }
+
+    /** GET of one admin path over a plain socket, read to the end: 1 when it answered 200. */
+    private static int admin(InetSocketAddress address, String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(address, 10_000);
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            if (!answer.startsWith("HTTP/1.1 200")) {
+                throw new IOException("GET " + path + " answered " + answer.lines().findFirst().orElse("nothing"));
+            }
+            return 1;
         }
     }
 
