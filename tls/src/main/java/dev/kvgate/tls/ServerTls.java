@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * The server-side TLS context of kvgate's listeners, built once from {@link TlsSettings}.
  *
  * <p>Callers make one handler per accepted connection with {@code context().newHandler(channel.alloc())}
- * and set {@link #handshakeTimeout()} on it. Session resumption uses the provider's default server
- * session cache (and TLS 1.3 tickets). Renegotiation (TLS 1.2 only) stays off: Netty's OpenSSL engine
+ * and set {@link #handshakeTimeout()} on it. Session resumption: TLS 1.3 tickets, and for TLS 1.2 a
+ * server session cache bounded by {@code tls.session-cache-size} and {@code tls.session-timeout}. Renegotiation (TLS 1.2 only) stays off: Netty's OpenSSL engine
  * (BoringSSL) never renegotiates as a server, and for the JDK engine, which by default accepts
  * client-initiated renegotiation, {@code jdk.tls.rejectClientInitiatedRenegotiation} is set to true
  * unless the operator set it.
@@ -113,7 +113,10 @@ public final class ServerTls {
                 // Netty passes the key to the engine through an in-memory KeyStore. The JDK's default
                 // type, PKCS12, encrypts it with 10,000 PBKDF2 rounds going in and decrypts it coming out:
                 // about a fifth of a cold start's main-thread time, for a store that never leaves the process.
-                .keyStoreType(IN_MEMORY_KEY_STORE);
+                .keyStoreType(IN_MEMORY_KEY_STORE)
+                // Bounded: the engines default to 20,480 sessions kept for a day.
+                .sessionCacheSize(settings.sessionCacheSize())
+                .sessionTimeout(settings.sessionTimeout().toSeconds());
         if (!settings.ciphers().isEmpty()) {
             builder.ciphers(settings.ciphers());
         }
