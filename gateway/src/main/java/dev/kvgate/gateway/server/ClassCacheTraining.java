@@ -3,7 +3,9 @@ package dev.kvgate.gateway.server;
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.client.Request;
 import dev.kvgate.client.Response;
+import dev.kvgate.config.LogSettings;
 import dev.kvgate.config.Settings;
+import dev.kvgate.gateway.log.LogFormat;
 import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.tls.CertificateBuilder;
 import dev.kvgate.tls.KeyType;
@@ -23,16 +25,18 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code train} command: takes a gateway through what a production start and its first requests
  * load, in this JVM, then exits, so that a class-data archive made from the run
  * ({@code -XX:ArchiveClassesAtExit} on JDK 17, {@code -XX:AOTCacheOutput} on JDK 25) holds the classes
  * a real start needs. A gateway with plain and TLS listeners, its certificate read from PEM files as a
- * configured one is, proxies to a second gateway on embedded shards; a plain and a TLS client send
- * small and large SETs and GETs, NOOP, VERSION and STAT through it, and the admin listener answers
- * the probes' and a scrape's paths. Everything listens on loopback ports the system picks, so it runs
- * in an image build.
+ * configured one is, proxies over backend TLS to a second gateway on embedded shards (as a sidecar
+ * proxies to memcached -Z); a plain and a TLS client send small and large SETs and GETs, NOOP, VERSION
+ * and STAT through it; the admin listener answers the probes' and a scrape's paths; one line is logged
+ * in the JSON format. Everything listens on loopback ports the system picks, so it runs in an image
+ * build.
  */
 final class ClassCacheTraining {
     private static final int ROUNDS = 200;
@@ -64,13 +68,15 @@ final class ClassCacheTraining {
             // Nothing on a fixed port (an image build may run beside anything), and no not-ready delay.
             String common = " io-threads = 1, admin { host = \"127.0.0.1\", port = 0 },"
                     + " shutdown { not-ready-delay = 0s, drain-timeout = 1s },";
-            shards = KvgateServer.start(Settings.parse("kvgate {" + common + " shards = [], listeners = ["
-                    + " { name = plain, host = \"127.0.0.1\", port = 0 } ], admin.enabled = false }"));
-            gateway = KvgateServer.start(Settings.parse("kvgate {" + common + " listeners = ["
+            String tlsFiles = " tls { cert-chain = \"" + chain + "\", private-key = \"" + key + "\" },";
+            // The shard speaks TLS, as memcached -Z behind a sidecar does: the backend TLS path too.
+            shards = KvgateServer.start(Settings.parse("kvgate {" + common + tlsFiles + " shards = [], listeners = ["
+                    + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ], admin.enabled = false }"));
+            gateway = KvgateServer.start(Settings.parse("kvgate {" + common + tlsFiles + " listeners = ["
                     + " { name = plain, host = \"127.0.0.1\", port = 0 },"
                     + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ],"
-                    + " tls { cert-chain = \"" + chain + "\", private-key = \"" + key + "\" },"
-                    + " shards = [ \"127.0.0.1:" + shards.port("plain") + "\" ] }"));
+                    + " backend-tls { trust = \"" + chain + "\" },"
+                    + " shards = [ { address = \"127.0.0.1:" + shards.port("tls") + "\", tls = true } ] }"));
             SslContext trustingIt = SslContextBuilder.forClient().trustManager(cert).build();
             int requests = 0;
             try (McbpClient plain = McbpClient.connect("127.0.0.1", gateway.port("plain"));
@@ -83,6 +89,13 @@ final class ClassCacheTraining {
             InetSocketAddress admin = gateway.adminAddress().orElseThrow();
             for (String path : ADMIN_PATHS) {
                 requests += admin(admin, path);
+            }
+            if (ownProcess) {
+                // The JSON log format (k8s/ sets it), one line, then back to text. Not in a test's
+                // JVM, whose logging is the test's.
+                LogFormat.apply(LogSettings.Format.JSON);
+                LoggerFactory.getLogger(ClassCacheTraining.class).info("kvgate train: a line in the JSON format");
+                LogFormat.apply(LogSettings.Format.TEXT);
             }
             out.println("kvgate train: " + requests + " requests through a TLS and plain gateway; done");
             return Main.OK;
