@@ -22,8 +22,8 @@ import java.util.Map;
  *   <li>{@code maxOrder = 7}: 1 MiB chunks instead of 4 MiB. Pooled buffers here are small (socket
  *       reads, TLS records, frames under {@code memory.large-frame}); large frames are gathered into
  *       exact, unpooled buffers against the memory budget anyway.</li>
- *   <li>{@code io.netty.jfr.enabled = false}: Netty would otherwise load JDK Flight Recorder's
- *       classes (about 100) at start to emit allocator events nobody records.</li>
+ *   <li>{@code io.netty.jfr.enabled = false}: no allocator events for JDK Flight Recorder, whose
+ *       event classes Netty would otherwise load and emit at every chunk allocation.</li>
  * </ul>
  */
 final class NettyDefaults {
