@@ -2,8 +2,8 @@ package dev.kvgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.client.Request;
@@ -48,7 +48,7 @@ class SmallContainerIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path JAR = ROOT.resolve("gateway/target/kvgate.jar");
     private static final Path OPTIONS = ROOT.resolve("gateway/src/main/dist/jvm-small.options");
-    /** Where a Temurin 25 JDK is installed on the project's machines; skipped where it is not. */
+    /** Where a Temurin 25 JDK is installed on the project's machines; the test fails where it is not. */
     private static final Path JDK_25 = Path.of("/usr/lib/jvm");
 
     @TempDir
@@ -66,7 +66,7 @@ class SmallContainerIT {
     @Test
     void jdk25AotCacheFromTrainServesBothTransports() throws Exception {
         Path java = temurin25();
-        assumeTrue(java != null, "no Temurin 25 JDK in " + JDK_25);
+        assertNotNull(java, "no Temurin 25 JDK in " + JDK_25 + ": the project's machines have one; install it to run this test");
         Path cache = dir.resolve("kvgate.aot");
         train(java, "-XX:AOTCacheOutput=" + cache);
         assertTrue(Files.size(cache) > 0, "no AOT cache written");

@@ -6,7 +6,7 @@ import dev.kvgate.client.Response;
 import dev.kvgate.config.LogSettings;
 import dev.kvgate.config.Settings;
 import dev.kvgate.gateway.log.LogFormat;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Opcode;
 import dev.kvgate.tls.CertificateBuilder;
 import dev.kvgate.tls.KeyType;
 import dev.kvgate.tls.Pem;
