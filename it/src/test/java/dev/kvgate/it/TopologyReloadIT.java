@@ -12,7 +12,7 @@ import dev.kvgate.client.Response;
 import dev.kvgate.config.ShardSettings;
 import dev.kvgate.config.Settings;
 import dev.kvgate.gateway.TransportKind;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Opcode;
 import dev.kvgate.gateway.server.KvgateServer;
 import dev.kvgate.gateway.server.Reloader;
 import dev.kvgate.testcerts.TestPki;

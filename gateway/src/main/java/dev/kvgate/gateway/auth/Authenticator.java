@@ -1,7 +1,7 @@
 package dev.kvgate.gateway.auth;
 
 import dev.kvgate.config.AuthSettings;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Opcode;
 import io.netty.channel.Channel;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,7 +73,7 @@ public final class Authenticator implements AutoCloseable {
         for (AuthSettings.CertificateUser m : next.certificateUsers()) {
             c.putIfAbsent(m.identity(), m.user());
         }
-        PasswordHash d = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray(), Math.max(iterations, 10_000)));
+        PasswordHash d = PasswordHash.decoy(Math.max(iterations, 10_000));
         users = java.util.Collections.unmodifiableMap(u);
         certificateUsers = java.util.Collections.unmodifiableMap(c);
         decoy = d;
