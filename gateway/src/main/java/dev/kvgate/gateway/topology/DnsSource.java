@@ -15,6 +15,7 @@ import io.netty.resolver.HostsFileEntriesResolver;
 import io.netty.resolver.ResolvedAddressTypes;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsErrorCauseException;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
@@ -147,12 +148,20 @@ final class DnsSource extends PollingSource {
         return shards;
     }
 
+    /** Why a round failed, in words that stay the same from one round to the next for the same cause. */
     private Failure failure(Throwable cause) {
-        if (cause instanceof DnsNameResolverTimeoutException
-                || cause instanceof UnknownHostException && cause.getCause() instanceof DnsNameResolverTimeoutException) {
-            return new Failure("resolving " + settings.name() + " timed out (" + settings.timeout().toMillis() + " ms per query)");
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        String message = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        if (cause instanceof DnsNameResolverTimeoutException || root instanceof DnsNameResolverTimeoutException) {
+            return new Failure("resolving " + settings.name() + " timed out (" + settings.timeout().toMillis()
+                    + " ms per query)");
+        }
+        String message = cause.getMessage() != null ? cause.getMessage().trim() : cause.toString();
+        if (root instanceof DnsErrorCauseException e) {
+            message += " (" + e.getCode() + ")"; // NXDOMAIN, SERVFAIL ...
+        }
         return new Failure("resolving " + settings.name() + " failed: " + message);
     }
 
