@@ -121,6 +121,14 @@ class TopologyReloadIT {
                 assertEquals(steps.size(), switches.inFlight.size(), "one topology change per step: " + switches.lines);
                 assertTrue(switches.total() > 0, "requests were in flight across the switches: " + switches.lines);
 
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.adminAddress().orElseThrow().getPort()
+                                + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(Pattern.compile("(?m)^kvgate_topology_changes_total " + steps.size() + "(\\.0)?$")
+                        .matcher(metrics).find(), metrics);
+                assertTrue(Pattern.compile("(?m)^kvgate_topology_source_failing 0(\\.0)?$").matcher(metrics).find());
+                assertTrue(Pattern.compile("(?m)^kvgate_shards_draining 0(\\.0)?$").matcher(metrics).find());
+
                 // The shards added took traffic; the shard removed for good has no connection left.
                 for (int s : List.of(3, 4)) {
                     assertTrue(stat(shards.get(s), "cmd_get") > 0, "shard " + s + " served reads");
@@ -173,7 +181,7 @@ class TopologyReloadIT {
                 + "  io-threads = 2\n"
                 + "  listeners = [ { name = plain, host = \"127.0.0.1\", port = 0 },\n"
                 + "                { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ]\n"
-                + "  admin.enabled = false\n"
+                + "  admin { host = \"127.0.0.1\", port = 0 }\n"
                 + "  tls { cert-chain = \"" + pki.serverChain() + "\", private-key = \"" + pki.serverKey() + "\" }\n"
                 + "  reload.watch-interval = 50ms\n"
                 + "  shards = [" + list + "]\n"

@@ -91,6 +91,18 @@ public final class GatewayMetrics {
                         cb.call(ring.reachable(s) ? 1 : 0, ring.name(s));
                     }
                 }).register(registry);
+        if (sources.topology() != null) {
+            dev.kvgate.gateway.topology.TopologyManager topology = sources.topology();
+            CounterWithCallback.builder().name("kvgate_topology_changes").help("Topology changes applied (shards "
+                    + "added or removed, or a new placement), from kvgate.topology's source")
+                    .callback(cb -> cb.call(topology.changes())).register(registry);
+            GaugeWithCallback.builder().name("kvgate_topology_source_failing").help("1 while the topology source's "
+                    + "last round failed (the last good topology stays)")
+                    .callback(cb -> cb.call(topology.failure() != null ? 1 : 0)).register(registry);
+            GaugeWithCallback.builder().name("kvgate_shards_draining").help("Shards removed from the topology whose "
+                    + "connections still finish requests in flight")
+                    .callback(cb -> cb.call(topology.draining())).register(registry);
+        }
         List<ListenerStats> listeners = sources.listenerStats();
         GaugeWithCallback.builder().name("kvgate_client_connections").help("Client connections open, by listener")
                 .labelNames("listener").callback(cb -> listeners.forEach(l -> cb.call(l.open(), l.listener())))

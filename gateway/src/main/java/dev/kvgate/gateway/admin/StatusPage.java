@@ -49,7 +49,20 @@ final class StatusPage {
                 .append("<title>kvgate status</title><style>").append(STYLE).append("</style></head><body>");
         h.append("<h1>kvgate</h1><p class=\"meta\"><span id=\"version\">").append(esc(s.version()))
                 .append("</span> &middot; up <span id=\"uptime\">").append(duration(uptime)).append("</span> &middot; ")
-                .append(s.embeddedShards() ? "embedded shards" : "remote shards").append("</p>");
+                .append(s.embeddedShards() ? "embedded shards" : "remote shards");
+        if (s.topology() != null) {
+            String failing = s.topology().failure();
+            h.append(" from <span id=\"topology\"><code>").append(esc(s.topology().describe())).append("</code></span>")
+                    .append(" &middot; ").append(s.topology().changes()).append(" topology changes");
+            if (s.topology().draining() > 0) {
+                h.append(" &middot; ").append(s.topology().draining()).append(" removed shards draining");
+            }
+            if (failing != null) {
+                h.append(" &middot; <span class=\"badge bad\">source failing: ").append(esc(failing))
+                        .append("; the last good topology stays</span>");
+            }
+        }
+        h.append("</p>");
         h.append("<p id=\"readiness\" class=\"badge ").append(ready.ready() ? "ok" : "bad").append("\">")
                 .append(esc(ready.ready() ? "ready" : "not ready: " + ready.reason())).append("</p>");
 

@@ -242,7 +242,7 @@ public final class KvgateServer implements AutoCloseable {
                 admin = AdminServer.start(settings.admin(), new AdminSources(ClientSession.VERSION,
                         stats.startMillis(), settings, java.util.Collections.unmodifiableMap(bound),
                         List.copyOf(listenerStats), ring, !engines.isEmpty(), tlsStats, serverTls, stats,
-                        () -> s.draining, budget), transport);
+                        () -> s.draining, budget, topology), transport);
             }
         } catch (RuntimeException | InterruptedException e) {
             if (topology != null) {

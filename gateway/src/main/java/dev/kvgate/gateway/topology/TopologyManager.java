@@ -55,6 +55,7 @@ public final class TopologyManager implements AutoCloseable {
     private List<ShardSettings> wanted;
     private boolean applyQueued;
     private String lastRefusal;
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -96,6 +97,27 @@ public final class TopologyManager implements AutoCloseable {
         synchronized (lock) {
             return source.describe();
         }
+    }
+
+    /** Why the source has no list now, or null while its last round succeeded. */
+    public String failure() {
+        synchronized (lock) {
+            return source.failure();
+        }
+    }
+
+    /** Topology changes applied since start. */
+    public long changes() {
+        return changes.get();
+    }
+
+    /** Shards that left the topology and still finish requests in flight on some event loop. */
+    public int draining() {
+        BackendRegistry r;
+        synchronized (lock) {
+            r = registry;
+        }
+        return r != null ? r.draining() : 0;
     }
 
     /**
@@ -173,6 +195,7 @@ public final class TopologyManager implements AutoCloseable {
             BackendRegistry.Change c = r.apply(p, shards);
             lastRefusal = null;
             if (!c.none()) {
+                changes.incrementAndGet();
                 log.info("topology from {}: {} shards{}{}{}; {} of keys move; {} requests in flight at the switch"
                                 + " finish where they were sent{}", from, shards.size(),
                         c.added().isEmpty() ? "" : ", added " + String.join(", ", c.added()),
