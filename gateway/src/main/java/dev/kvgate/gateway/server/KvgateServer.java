@@ -374,6 +374,11 @@ public final class KvgateServer implements AutoCloseable {
         return backends.remoteShards();
     }
 
+    /** Topology changes applied since start (0 with embedded shards). */
+    public long topologyChanges() {
+        return topology != null ? topology.changes() : 0;
+    }
+
     /** Shards that left the topology and still finish requests in flight on some event loop. */
     public int drainingShards() {
         return backends.draining();

@@ -38,21 +38,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * AAAA and SRV questions from records a test sets and changes, and can shuffle its answers, fail
  * (SERVFAIL) or stay silent (a timeout for the asker).
  */
-final class TestDnsServer implements AutoCloseable {
-    enum Mode { ANSWER, SERVFAIL, SILENT }
+public final class TestDnsServer implements AutoCloseable {
+    public enum Mode { ANSWER, SERVFAIL, SILENT }
 
     /** One resource record: type, and its data already encoded. */
-    record Rr(DnsRecordType type, byte[] data) {
-        static Rr a(String ip) {
+    public record Rr(DnsRecordType type, byte[] data) {
+        public static Rr a(String ip) {
             return new Rr(DnsRecordType.A, address(ip));
         }
 
-        static Rr aaaa(String ip) {
+        public static Rr aaaa(String ip) {
             return new Rr(DnsRecordType.AAAA, address(ip));
         }
 
         /** SRV: priority 10, weight 5, the port and the target name (uncompressed). */
-        static Rr srv(int port, String target) {
+        public static Rr srv(int port, String target) {
             ByteBuf b = Unpooled.buffer();
             b.writeShort(10).writeShort(5).writeShort(port);
             writeName(b, target);
@@ -63,7 +63,7 @@ final class TestDnsServer implements AutoCloseable {
          * SRV whose target is {@code label} followed by a compression pointer to {@code offset} of the
          * message (a name a server may compress against the question's).
          */
-        static Rr srvCompressed(int port, String label, int offset) {
+        public static Rr srvCompressed(int port, String label, int offset) {
             ByteBuf b = Unpooled.buffer();
             b.writeShort(10).writeShort(5).writeShort(port);
             byte[] l = label.getBytes(StandardCharsets.US_ASCII);
@@ -84,11 +84,11 @@ final class TestDnsServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
     private final Map<String, List<Rr>> zone = new ConcurrentHashMap<>();
-    final AtomicInteger queries = new AtomicInteger();
-    volatile Mode mode = Mode.ANSWER;
-    volatile boolean shuffle;
+    public final AtomicInteger queries = new AtomicInteger();
+    public volatile Mode mode = Mode.ANSWER;
+    public volatile boolean shuffle;
 
-    TestDnsServer() throws InterruptedException {
+    public TestDnsServer() throws InterruptedException {
         channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
@@ -99,16 +99,16 @@ final class TestDnsServer implements AutoCloseable {
                 }).bind("127.0.0.1", 0).sync().channel();
     }
 
-    int port() {
+    public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
     /** Sets every record of {@code name} (replacing what it had); no records: the name exists, empty. */
-    void set(String name, Rr... records) {
+    public void set(String name, Rr... records) {
         zone.put(name.toLowerCase(Locale.ROOT), List.of(records));
     }
 
-    void remove(String name) {
+    public void remove(String name) {
         zone.remove(name.toLowerCase(Locale.ROOT));
     }
 
