@@ -60,6 +60,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final BackendRegistry registry;
     private final LimitsSettings limits;
     private final GatewayStats stats;
+    /** This event loop's share of {@link #stats}. */
+    private GatewayStats.Loop counts;
     private final Authenticator authenticator;
     private final RequestValidator validator;
     private final MemoryBudget budget;
@@ -127,14 +129,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         channel = ctx.channel();
         alloc = ctx.alloc();
         backends = registry.forLoop(ctx.executor());
+        counts = stats.forLoop(ctx.executor());
         auth = authenticator.newConnection(channel);
         decoder = ctx.pipeline().get(FrameDecoder.class);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        stats.currentConnections.increment();
-        stats.totalConnections.increment();
+        counts.add(GatewayStats.CURRENT_CONNECTIONS, 1);
+        counts.add(GatewayStats.TOTAL_CONNECTIONS, 1);
         log.debug("{} connected", channel);
         super.channelActive(ctx);
     }
@@ -161,7 +164,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 frame.release();
                 return;
             }
-            stats.requests.increment();
+            counts.add(GatewayStats.REQUESTS, 1);
             request(frame);
         } else {
             framingError((FrameError) msg);
@@ -202,7 +205,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             case INVALID -> {
                 // Never forwarded: memcached would close the shared backend connection over it.
-                stats.invalidRequests.increment();
+                counts.add(GatewayStats.INVALID_REQUESTS, 1);
                 answerLocally(frame, Status.INVALID_ARGUMENTS);
                 return;
             }
@@ -232,7 +235,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             pendingBarriers++;
         }
         queue.addLast(slot);
-        stats.inFlight.increment();
+        counts.add(GatewayStats.IN_FLIGHT, 1);
         return slot;
     }
 
@@ -441,8 +444,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         m.put("threads", Integer.toString(registry.loopCount()));
         m.put("curr_connections", Long.toString(stats.currentConnections()));
         m.put("total_connections", Long.toString(stats.totalConnections()));
-        m.put("kvgate_requests", Long.toString(stats.requests.sum()));
-        m.put("kvgate_invalid_requests", Long.toString(stats.invalidRequests.sum()));
+        m.put("kvgate_requests", Long.toString(stats.requests()));
+        m.put("kvgate_invalid_requests", Long.toString(stats.invalidRequests()));
         m.put("kvgate_stray_answers", Long.toString(backends.strayAnswers()));
         m.put("kvgate_shards", Integer.toString(registry.shardCount()));
         return m;
@@ -483,7 +486,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         Slot slot;
         while ((slot = queue.peekFirst()) != null && slot.done) {
             queue.pollFirst();
-            stats.inFlight.decrement();
+            counts.add(GatewayStats.IN_FLIGHT, -1);
             if (unordered && slot.barrier) {
                 pendingBarriers--;
             }
@@ -625,11 +628,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
-        stats.currentConnections.decrement();
+        counts.add(GatewayStats.CURRENT_CONNECTIONS, -1);
         // Slots still waiting on a backend release their response when it comes (Slot.settle).
         Slot slot;
         while ((slot = queue.pollFirst()) != null) {
-            stats.inFlight.decrement();
+            counts.add(GatewayStats.IN_FLIGHT, -1);
             if (slot.response != null) {
                 slot.response.release();
                 slot.response = null;
