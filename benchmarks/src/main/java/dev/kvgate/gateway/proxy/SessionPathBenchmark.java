@@ -70,12 +70,17 @@ public class SessionPathBenchmark {
         public long forwardBytes;
         public long answerBytes;
         public long frames;
+        /** Buffers written to the backend connection and to the client (a run of frames is one). */
+        public long backendWrites;
+        public long clientWrites;
 
         @Setup(Level.Iteration)
         public void reset() {
             forwardBytes = 0;
             answerBytes = 0;
             frames = 0;
+            backendWrites = 0;
+            clientWrites = 0;
         }
     }
     static final int VALUE = 100;
@@ -152,8 +157,10 @@ public class SessionPathBenchmark {
         client.runPendingTasks();
         long t1 = THREADS.getCurrentThreadAllocatedBytes();
         int n = 0;
+        int backendWrites = 0;
         ByteBuf sent;
         while ((sent = conn.readOutbound()) != null) {
+            backendWrites++;
             // Frames (or a run of frames) as the backend wrote them.
             int at = sent.readerIndex();
             while (at < sent.writerIndex()) {
@@ -178,11 +185,17 @@ public class SessionPathBenchmark {
             counts.frames += pipeline;
         }
         int bytes = 0;
+        int clientWrites = 0;
         Object out;
         while ((out = client.readOutbound()) != null) {
+            clientWrites++;
             ByteBuf b = (ByteBuf) out;
             bytes += b.readableBytes();
             b.release();
+        }
+        if (counts != null) {
+            counts.backendWrites += backendWrites;
+            counts.clientWrites += clientWrites;
         }
         return bytes;
     }

@@ -66,7 +66,15 @@ final class Backpressure {
     }
 
     private boolean canDispatch() {
-        return !authPending.getAsBoolean() && channel.isWritable() && queue.size() < maxInFlight;
+        return !authPending.getAsBoolean() && writable() && queue.size() < maxInFlight;
+    }
+
+    /**
+     * Whether the client takes answers: its channel is writable, and the read buffers its waiting
+     * answers keep alive would still fit under its high water mark.
+     */
+    private boolean writable() {
+        return channel.isWritable() && (queue.pinnedBytes() == 0 || queue.pinnedBytes() < channel.bytesBeforeUnwritable());
     }
 
     /** Runs the held messages that may run now. */
@@ -121,7 +129,7 @@ final class Backpressure {
             budget.await(channel.eventLoop(), 0, reliefTask);
         }
         boolean want = !closed && (lingering || (!decoderBacklog && !memoryWait && !pressured && deferred.isEmpty()
-                && channel.isWritable()
+                && writable()
                 && queue.size() < maxInFlight));
         if (channel.config().isAutoRead() != want) {
             channel.config().setAutoRead(want);

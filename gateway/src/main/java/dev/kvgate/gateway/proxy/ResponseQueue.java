@@ -26,6 +26,13 @@ final class ResponseQueue implements Waiter {
     private static final byte CLOSE_AFTER = 4;
     /** Already written ahead of its turn (unordered execution). */
     private static final byte WRITTEN = 8;
+    /** A waiting answer that is a slice of a backend's read buffer, counted in {@link #pinnedBytes}. */
+    private static final byte PINNED = 16;
+    /**
+     * A waiting answer smaller than this that is a slice of a backend's read buffer is copied out of
+     * it: holding the slice would keep that whole buffer (tens of KiB) alive for a few bytes.
+     */
+    static final int COPY_BELOW = 1024;
 
     /** What the session does when answers left the queue. */
     interface Owner {
@@ -42,6 +49,10 @@ final class ResponseQueue implements Waiter {
     private final LoopCounters counters;
     private final Owner owner;
     private final Runnable flushTask = this::flushNow;
+    /** Answers of this turn not written yet: back-to-back ones leave as one write at the flush. */
+    private final SliceRun run = new SliceRun();
+    /** Bytes of read buffers held by waiting answers (see {@link #PINNED}). */
+    private long pinnedBytes;
 
     private byte[] opcode;
     private int[] opaque;
@@ -190,14 +201,57 @@ final class ResponseQueue implements Waiter {
         }
         int i = (int) seq & mask;
         counters.answered(opcode[i], frame);
+        if (frame != null && seq != head && !writesEarly(flags[i]) && SliceRun.pinsMore(frame)) {
+            // It waits for the answers before it, as a slice of a backend's read buffer.
+            if (frame.readableBytes() < COPY_BELOW) {
+                frame = copyOut(frame);
+            } else {
+                flags[i] |= PINNED;
+                pinnedBytes += frame.readableBytes();
+            }
+        }
         response[i] = frame;
         flags[i] |= DONE;
         completed(seq);
     }
 
+    /** Whether an answer with these flags leaves as soon as it settles (unordered execution). */
+    private boolean writesEarly(byte f) {
+        return unordered && (f & BARRIER) == 0 && pendingBarriers == 0;
+    }
+
+    /** A copy of exactly its size; the slice (and with it the read buffer) is released. */
+    private ByteBuf copyOut(ByteBuf slice) {
+        ByteBuf copy;
+        try {
+            copy = alloc.buffer(slice.readableBytes());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // No memory for the copy: keep the slice, it is what was there.
+            return slice;
+        }
+        try {
+            copy.writeBytes(slice, slice.readerIndex(), slice.readableBytes());
+        } finally {
+            slice.release();
+        }
+        return copy;
+    }
+
+    /** Bytes of backend read buffers the waiting answers keep; they count against the client's water marks. */
+    long pinnedBytes() {
+        return pinnedBytes;
+    }
+
+    private void unpin(int i, ByteBuf r) {
+        if ((flags[i] & PINNED) != 0) {
+            flags[i] &= ~PINNED;
+            pinnedBytes -= r.readableBytes();
+        }
+    }
+
     private void completed(long seq) {
         int i = (int) seq & mask;
-        if (unordered && (flags[i] & BARRIER) == 0 && pendingBarriers == 0 && seq != head) {
+        if (seq != head && writesEarly(flags[i])) {
             flags[i] |= WRITTEN;
             ByteBuf r = response[i];
             response[i] = null;
@@ -206,8 +260,11 @@ final class ResponseQueue implements Waiter {
         while (head < tail && (flags[(int) head & mask] & DONE) != 0) {
             // Taken out before it is written: a write can run a nested round of this loop.
             int h = (int) head & mask;
-            byte f = flags[h];
             ByteBuf r = response[h];
+            if (r != null) {
+                unpin(h, r);
+            }
+            byte f = flags[h];
             long started = startNanos[h];
             response[h] = null;
             head++;
@@ -219,6 +276,7 @@ final class ResponseQueue implements Waiter {
                 write(r, started);
             }
             if ((f & CLOSE_AFTER) != 0 && !closed) {
+                writeRun();
                 owner.closeAfterWrite();
             }
         }
@@ -242,9 +300,19 @@ final class ResponseQueue implements Waiter {
             }
             r = traced;
         }
-        // Ownership: the transport's from here on, also on failure.
-        channel.write(r, channel.voidPromise());
+        if (!run.append(r)) {
+            writeRun();
+            run.append(r);
+        }
         scheduleFlush();
+    }
+
+    private void writeRun() {
+        ByteBuf out = run.take();
+        if (out != null) {
+            // Ownership: the transport's from here on, also on failure.
+            channel.write(out, channel.voidPromise());
+        }
     }
 
     private void scheduleFlush() {
@@ -256,6 +324,7 @@ final class ResponseQueue implements Waiter {
 
     private void flushNow() {
         flushScheduled = false;
+        writeRun();
         channel.flush();
     }
 
@@ -286,6 +355,8 @@ final class ResponseQueue implements Waiter {
     /** The client is gone: every answer held is released, answers still to come will be. */
     void close() {
         closed = true;
+        run.release();
+        pinnedBytes = 0;
         for (long s = head; s < tail; s++) {
             int i = (int) s & mask;
             ByteBuf r = response[i];

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  * and its growth; settled once; released when the client is gone; unordered execution and barriers.
  */
 class ResponseQueueTest {
+    private static final io.netty.buffer.UnpooledByteBufAllocator UNTRACKED =
+            new io.netty.buffer.UnpooledByteBufAllocator(true, true);
     private EmbeddedChannel ch;
     private GatewayStats stats;
     private ResponseQueue queue;
@@ -158,6 +160,103 @@ class ResponseQueueTest {
         queue.answer(quiet, null);
         assertEquals(1, closes);
         assertEquals(List.of(), written());
+    }
+
+    /** A backend's read buffer holding {@code count} answer frames of {@code size} bytes each. */
+    private ByteBuf readBuffer(int count, int size) {
+        // Larger than its frames, as a socket's read buffer is; untracked, so that under paranoid leak
+        // detection back-to-back answers are still joined (see SliceRun).
+        ByteBuf read = UNTRACKED.directBuffer(count * size + 4096);
+        for (int i = 0; i < count; i++) {
+            read.writeByte(0x81).writeByte(0).writeZero(6).writeInt(size - Mcbp.HEADER_SIZE).writeInt(0)
+                    .writeLong(0).writeZero(size - Mcbp.HEADER_SIZE);
+        }
+        return read;
+    }
+
+    @Test
+    void answersBackToBackInOneReadBufferLeaveAsOneWrite() {
+        ByteBuf read = readBuffer(3, 40);
+        long a = queue.add((byte) 0, 1, false);
+        long b = queue.add((byte) 0, 2, false);
+        long c = queue.add((byte) 0, 3, false);
+        queue.answer(a, read.readRetainedSlice(40));
+        queue.answer(b, read.readRetainedSlice(40));
+        queue.answer(c, read.readRetainedSlice(40));
+        read.release();
+        ch.runPendingTasks();
+        ByteBuf out = ch.readOutbound();
+        try {
+            assertEquals(120, out.readableBytes(), "one write for the three");
+            assertEquals(1, out.getInt(12));
+            assertEquals(2, out.getInt(40 + 12));
+            assertEquals(3, out.getInt(80 + 12));
+        } finally {
+            out.release();
+        }
+        assertTrue(ch.readOutbound() == null, "nothing else was written");
+        assertEquals(0, read.refCnt());
+    }
+
+    @Test
+    void aSmallWaitingAnswerIsCopiedOutOfTheReadBufferAndALargeOneCountsAsPinned() {
+        ByteBuf small = readBuffer(2, 40);
+        ByteBuf large = readBuffer(1, ResponseQueue.COPY_BELOW + 100);
+        long first = queue.add((byte) 0, 1, false);
+        long second = queue.add((byte) 0, 2, false);
+        long third = queue.add((byte) 0, 3, false);
+        queue.answer(second, small.readRetainedSlice(40));
+        assertEquals(1, small.refCnt(), "the waiting small answer no longer holds the read buffer");
+        assertEquals(0, queue.pinnedBytes());
+        small.release();
+        queue.answer(third, large.readRetainedSlice(large.readableBytes()));
+        large.release();
+        assertEquals(ResponseQueue.COPY_BELOW + 100, queue.pinnedBytes());
+        assertEquals(1, large.refCnt(), "a large answer is kept as it is");
+        queue.answer(first, answerFrame(0));
+        assertEquals(0, queue.pinnedBytes(), "written: nothing pinned any more");
+        assertEquals(List.of(1, 2, 3), written());
+        assertEquals(0, large.refCnt());
+    }
+
+    @Test
+    void pinnedAnswersOfAClientThatLeftAreReleasedAndUncounted() {
+        ByteBuf large = readBuffer(1, ResponseQueue.COPY_BELOW * 2);
+        queue.add((byte) 0, 1, false);
+        long second = queue.add((byte) 0, 2, false);
+        queue.answer(second, large.readRetainedSlice(large.readableBytes()));
+        large.release();
+        assertTrue(queue.pinnedBytes() > 0);
+        queue.close();
+        assertEquals(0, queue.pinnedBytes());
+        assertEquals(0, large.refCnt());
+    }
+
+    @Test
+    void pinnedBytesBeyondTheHighWaterMarkStopReading() {
+        ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1024, 4 * ResponseQueue.COPY_BELOW));
+        Backpressure pressure = new Backpressure(ch, dev.kvgate.gateway.memory.MemoryBudget.unlimited(64 * 1024), 100,
+                queue, () -> false, null, msg -> io.netty.util.ReferenceCountUtil.release(msg));
+        pressure.updateReading();
+        assertTrue(ch.config().isAutoRead());
+        long first = queue.add((byte) 0, 1, false);
+        ByteBuf large = readBuffer(1, 5 * ResponseQueue.COPY_BELOW);
+        long second = queue.add((byte) 0, 2, false);
+        queue.answer(second, large.readRetainedSlice(large.readableBytes()));
+        large.release();
+        pressure.updateReading();
+        assertFalse(ch.config().isAutoRead(), "the read buffer a waiting answer keeps counts like bytes to write");
+        ByteBuf held = Unpooled.directBuffer(Mcbp.HEADER_SIZE).writeZero(Mcbp.HEADER_SIZE);
+        made.add(held);
+        pressure.offer(held);
+        assertEquals(1, held.refCnt(), "a request that arrives meanwhile is held, not run");
+        queue.answer(first, answerFrame(0));
+        written();
+        pressure.dispatchDeferred();
+        pressure.updateReading();
+        assertEquals(0, held.refCnt(), "run once the answers left");
+        assertTrue(ch.config().isAutoRead());
+        pressure.close();
     }
 
     @Test
