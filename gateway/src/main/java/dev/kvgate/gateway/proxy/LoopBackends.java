@@ -13,6 +13,8 @@ final class LoopBackends {
     private final int[] next;
     /** Key bytes copied out of a (usually direct) frame for hashing; keys are at most 250 bytes. */
     private final byte[] keyScratch = new byte[256];
+    /** This loop's MD5/CRC state for key hashing: no ThreadLocal lookup per request. */
+    private final dev.kvgate.routing.KeyHashState hashState = new dev.kvgate.routing.KeyHashState();
 
     /** This loop's request counters. */
     final LoopCounters counters;
@@ -40,7 +42,7 @@ final class LoopBackends {
         }
         int length = Mcbp.keyLength(frame);
         frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, length);
-        return ring.shardOf(keyScratch, 0, length);
+        return ring.shardOf(keyScratch, 0, length, hashState);
     }
 
     /** A connection to {@code shard}: round robin over those accepting work, else any (which fails fast). */

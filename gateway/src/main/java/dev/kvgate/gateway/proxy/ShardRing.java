@@ -90,6 +90,12 @@ public final class ShardRing {
         return r.toShard[r.locator.shardOf(key, offset, length)];
     }
 
+    /** The same, hashing with the calling event loop's own scratch state (no ThreadLocal). */
+    public int shardOf(byte[] key, int offset, int length, dev.kvgate.routing.KeyHashState state) {
+        Ring r = ring;
+        return r.toShard[r.locator.shardOf(key, offset, length, state)];
+    }
+
     public int size() {
         return names.size();
     }
