@@ -1,7 +1,7 @@
 package dev.kvgate.benchmarks;
 
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.RequestValidator;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.RequestValidator;
 import dev.kvgate.routing.HashPreset;
 import dev.kvgate.routing.KeyHashState;
 import dev.kvgate.routing.Locators;

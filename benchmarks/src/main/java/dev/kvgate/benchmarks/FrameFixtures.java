@@ -1,7 +1,8 @@
 package dev.kvgate.benchmarks;
 
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Requests;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
@@ -70,14 +71,6 @@ final class FrameFixtures {
 
     private static void writeHeader(ByteBuf out, byte opcode, int keyLength, int extrasLength, int bodyLength,
                                     int opaque) {
-        out.writeByte(0x80);
-        out.writeByte(opcode);
-        out.writeShort(keyLength);
-        out.writeByte(extrasLength);
-        out.writeByte(0); // datatype
-        out.writeShort(0); // vbucket
-        out.writeInt(bodyLength);
-        out.writeInt(opaque);
-        out.writeLong(0); // cas
+        Requests.writeHeader(out, opcode, keyLength, extrasLength, 0, bodyLength, opaque, 0);
     }
 }

@@ -1,8 +1,8 @@
 package dev.kvgate.benchmarks;
 
-import dev.kvgate.gateway.protocol.Opcode;
-import dev.kvgate.gateway.protocol.Responses;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Responses;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.client.Request;
 import dev.kvgate.client.Response;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Status;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

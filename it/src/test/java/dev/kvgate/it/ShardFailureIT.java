@@ -8,7 +8,7 @@ import dev.kvgate.client.Request;
 import dev.kvgate.client.Response;
 import dev.kvgate.gateway.GatewayFixture;
 import dev.kvgate.gateway.TransportKind;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

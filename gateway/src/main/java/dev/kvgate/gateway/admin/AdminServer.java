@@ -1,7 +1,7 @@
 package dev.kvgate.gateway.admin;
 
 import dev.kvgate.config.AdminSettings;
-import dev.kvgate.gateway.server.Transport;
+import dev.kvgate.mcbp.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

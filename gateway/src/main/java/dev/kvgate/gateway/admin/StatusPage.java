@@ -2,9 +2,9 @@ package dev.kvgate.gateway.admin;
 
 import dev.kvgate.gateway.pipeline.ListenerStats;
 import dev.kvgate.gateway.pipeline.TlsStats;
-import dev.kvgate.gateway.protocol.Opcode;
 import dev.kvgate.gateway.proxy.LoopCounters;
 import dev.kvgate.gateway.proxy.ShardRing;
+import dev.kvgate.mcbp.Opcode;
 import io.netty.channel.Channel;
 import java.time.Clock;
 import java.time.Duration;

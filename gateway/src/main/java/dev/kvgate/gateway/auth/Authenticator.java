@@ -1,7 +1,7 @@
 package dev.kvgate.gateway.auth;
 
 import dev.kvgate.config.AuthSettings;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Opcode;
 import io.netty.channel.Channel;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -2,10 +2,10 @@ package dev.kvgate.gateway.auth;
 
 import dev.kvgate.gateway.log.LogSafe;
 import dev.kvgate.gateway.log.PeerWarnings;
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
-import dev.kvgate.gateway.protocol.Responses;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Responses;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;

@@ -1,6 +1,9 @@
 package dev.kvgate.gateway.protocol;
 
 import dev.kvgate.gateway.memory.MemoryBudget;
+import dev.kvgate.mcbp.FrameError;
+import dev.kvgate.mcbp.HeaderCheck;
+import dev.kvgate.mcbp.Mcbp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -99,16 +102,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (!in.isReadable()) {
             return;
         }
-        int base = in.readerIndex();
-        byte magic = in.getByte(base + Mcbp.MAGIC);
-        boolean expected = direction == Direction.REQUEST ? Magic.isRequest(magic) : Magic.isResponse(magic);
-        if (!expected) {
-            // Judged on the first byte: a text client's "version\r\n" is shorter than a header and
-            // would otherwise wait for bytes that never come.
-            fail(in, out, FrameError.Kind.MALFORMED, String.format("bad magic 0x%02x for a %s%s",
-                    magic & 0xff, direction == Direction.REQUEST ? "request" : "response",
-                    magic == 0x16 ? " (a TLS handshake sent to a plain listener?)"
-                            : magic >= 0x20 && magic < 0x7f ? " (a text protocol command?)" : ""));
+        String badMagic = HeaderCheck.badMagic(in.getByte(in.readerIndex()), direction == Direction.REQUEST);
+        if (badMagic != null) {
+            fail(in, out, FrameError.Kind.MALFORMED, badMagic);
             return;
         }
         if (in.readableBytes() < Mcbp.HEADER_SIZE) {
@@ -118,32 +114,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             scheduleResume(ctx);
             return;
         }
-        long bodyLength = in.getUnsignedInt(base + Mcbp.BODY_LENGTH);
-        int framingExtras;
-        int keyLength;
-        if (Magic.isFlexible(magic)) {
-            framingExtras = in.getUnsignedByte(base + Mcbp.FLEX_FRAMING_EXTRAS_LENGTH);
-            keyLength = in.getUnsignedByte(base + Mcbp.FLEX_KEY_LENGTH);
-        } else {
-            framingExtras = 0;
-            keyLength = in.getUnsignedShort(base + Mcbp.KEY_LENGTH);
-        }
-        int extras = in.getUnsignedByte(base + Mcbp.EXTRAS_LENGTH);
-        if ((long) framingExtras + extras + keyLength > bodyLength) {
-            fail(in, out, FrameError.Kind.MALFORMED, "framing extras " + framingExtras + " + extras " + extras
-                    + " + key " + keyLength + " exceed body length " + bodyLength);
+        String badLengths = HeaderCheck.badLengths(in);
+        if (badLengths != null) {
+            fail(in, out, FrameError.Kind.MALFORMED, badLengths);
             return;
         }
-        if (Mcbp.HEADER_SIZE + bodyLength > maxFrame) {
-            FrameError error = new FrameError(FrameError.Kind.OVERSIZE, in.getByte(base + Mcbp.OPCODE),
-                    in.getInt(base + Mcbp.OPAQUE), "frame of " + (Mcbp.HEADER_SIZE + bodyLength)
-                    + " bytes exceeds max-frame " + maxFrame);
+        if (HeaderCheck.frameLength(in) > maxFrame) {
+            FrameError error = HeaderCheck.oversize(in, maxFrame);
             bad = true;
             in.skipBytes(in.readableBytes());
             out.add(error);
             return;
         }
-        int frameLength = Mcbp.HEADER_SIZE + (int) bodyLength;
+        int frameLength = (int) HeaderCheck.frameLength(in);
         if (direction == Direction.REQUEST && !budget.fits(frameLength)) {
             refuse(in, out, frameLength);
             return;

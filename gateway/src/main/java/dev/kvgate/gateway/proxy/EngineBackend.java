@@ -1,6 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.engine.EngineShard;
+import dev.kvgate.engine.EngineShard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -37,6 +37,6 @@ final class EngineBackend extends Backend {
 
     @Override
     protected void abort(String reason) {
-        failAll(dev.kvgate.gateway.protocol.Status.INTERNAL_ERROR);
+        failAll(dev.kvgate.mcbp.Status.INTERNAL_ERROR);
     }
 }

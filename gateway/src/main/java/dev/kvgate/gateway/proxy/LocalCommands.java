@@ -2,12 +2,12 @@ package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.gateway.auth.ConnectionAuth;
 import dev.kvgate.gateway.log.PeerWarnings;
-import dev.kvgate.gateway.protocol.Feature;
-import dev.kvgate.gateway.protocol.FrameError;
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
-import dev.kvgate.gateway.protocol.Responses;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Feature;
+import dev.kvgate.mcbp.FrameError;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Responses;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.mcbp.Mcbp;
 import io.netty.buffer.ByteBuf;
 
 /**

@@ -1,7 +1,7 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 
 /**

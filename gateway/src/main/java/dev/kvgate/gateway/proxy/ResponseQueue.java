@@ -1,9 +1,9 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.protocol.Frames;
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Responses;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Frames;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Responses;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;

@@ -1,7 +1,7 @@
 package dev.kvgate.gateway.proxy;
 
 import dev.kvgate.config.ShardSettings;
-import dev.kvgate.gateway.engine.EngineShard;
+import dev.kvgate.engine.EngineShard;
 
 /** What a shard on the ring is: a remote memcached or an embedded engine. */
 public sealed interface ShardTarget {

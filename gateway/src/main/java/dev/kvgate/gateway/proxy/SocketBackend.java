@@ -3,7 +3,7 @@ package dev.kvgate.gateway.proxy;
 import dev.kvgate.config.BackendSettings;
 import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.gateway.pipeline.BackendChannelInitializer;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Status;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,8 +1,8 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Responses;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Responses;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Status;
 import io.netty.buffer.ByteBuf;
 
 /**

@@ -58,7 +58,7 @@ public final class Main {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
         if (args.length > 0 && args[0].equals("placement")) {
-            return dev.kvgate.gateway.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
+            return dev.kvgate.tools.Placement.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.in,
                     out, err);
         }
         if (args.length > 0 && args[0].equals("check")) {

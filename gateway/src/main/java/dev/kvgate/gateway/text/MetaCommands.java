@@ -1,6 +1,6 @@
 package dev.kvgate.gateway.text;
 
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Opcode;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.kvgate.gateway.text;
 
 import dev.kvgate.gateway.log.PeerWarnings;
-import dev.kvgate.gateway.protocol.Magic;
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Requests;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -639,15 +639,7 @@ public final class TextDecoder extends ByteToMessageDecoder {
 
     private static void writeRequestHeader(ByteBuf out, Opcode op, int keyLength, int extrasLength, int body,
                                            int opaque, long cas) {
-        out.writeByte(Magic.REQUEST.code());
-        out.writeByte(op.code());
-        out.writeShort(keyLength);
-        out.writeByte(extrasLength);
-        out.writeByte(0);
-        out.writeShort(0);
-        out.writeInt(body);
-        out.writeInt(opaque);
-        out.writeLong(cas);
+        Requests.writeHeader(out, op.code(), keyLength, extrasLength, 0, body, opaque, cas);
     }
 
     static byte[] bytes(String s) {

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kvgate.gateway.protocol.FrameDecoder;
-import dev.kvgate.gateway.protocol.FrameError;
-import dev.kvgate.gateway.protocol.Mcbp;
+import dev.kvgate.mcbp.FrameError;
+import dev.kvgate.mcbp.Mcbp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kvgate.mcbp.FrameError;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
 import dev.kvgate.testkit.Hex;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
-import dev.kvgate.gateway.protocol.Responses;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

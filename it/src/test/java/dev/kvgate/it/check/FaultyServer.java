@@ -1,9 +1,9 @@
 package dev.kvgate.it.check;
 
 import dev.kvgate.gateway.protocol.FrameDecoder;
-import dev.kvgate.gateway.protocol.FrameError;
-import dev.kvgate.gateway.protocol.Mcbp;
-import dev.kvgate.gateway.protocol.Opcode;
+import dev.kvgate.mcbp.FrameError;
+import dev.kvgate.mcbp.Mcbp;
+import dev.kvgate.mcbp.Opcode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;

@@ -1,6 +1,5 @@
 package dev.kvgate.it.proxy;
 
-import dev.kvgate.it.Shards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +8,9 @@ import dev.kvgate.client.Request;
 import dev.kvgate.client.Response;
 import dev.kvgate.gateway.GatewayFixture;
 import dev.kvgate.gateway.TransportKind;
-import dev.kvgate.gateway.protocol.Opcode;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.it.Shards;
+import dev.kvgate.mcbp.Opcode;
+import dev.kvgate.mcbp.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.client.Response;
 import dev.kvgate.config.TlsSettings;
-import dev.kvgate.gateway.protocol.Status;
+import dev.kvgate.mcbp.Status;
 import dev.kvgate.testkit.MemcachedProcess;
 import dev.kvgate.tls.CertificateBuilder;
 import dev.kvgate.tls.KeyType;
