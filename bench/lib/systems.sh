@@ -1,7 +1,8 @@
-# Server side of bench/compare.sh: start, probe and stop each system under test. Sourced, not run.
+# Server side of bench/compare.sh (and of bench/footprint.sh, which reuses its process handling): start,
+# probe and stop each system under test. Sourced, not run.
 #
 # Every server-side process runs on SERVER_CPU (taskset), binds 127.0.0.1 on a fixed port and is
-# recorded in PIDS so that the EXIT trap of compare.sh stops it, whatever happens.
+# recorded in PIDS so that the EXIT trap of the script stops it, whatever happens.
 
 # Fixed ports, far from memcached's 11211 and kvgate's 11207/11210 defaults.
 PORT_MEMCACHED=${PORT_MEMCACHED:-21301}
@@ -56,7 +57,7 @@ system_process() {
 }
 
 die() {
-    echo "compare.sh: $*" >&2
+    echo "$(basename "$0"): $*" >&2
     exit 1
 }
 

@@ -327,7 +327,9 @@ public final class Settings {
                 provider, protocols, t.getStringList("ciphers"), clientAuth, trust,
                 positive(t, "handshake-timeout", "kvgate.tls.handshake-timeout"),
                 positive(t, "reload-interval", "kvgate.tls.reload-interval"),
-                positive(t, "expiry-warning", "kvgate.tls.expiry-warning"));
+                positive(t, "expiry-warning", "kvgate.tls.expiry-warning"),
+                atLeast(t, "session-cache-size", 1, "kvgate.tls.session-cache-size"),
+                positive(t, "session-timeout", "kvgate.tls.session-timeout"));
     }
 
     private static BackendTlsSettings backendTls(Config t) {

@@ -39,6 +39,17 @@ class SettingsTest {
     }
 
     @Test
+    void tlsSessionCacheIsBoundedByDefaultAndConfigurable() {
+        KvgateSettings s = Settings.parse("");
+        assertEquals(TlsSettings.DEFAULT_SESSION_CACHE_SIZE, s.tls().sessionCacheSize());
+        assertEquals(TlsSettings.DEFAULT_SESSION_TIMEOUT, s.tls().sessionTimeout());
+        KvgateSettings t = Settings.parse("kvgate.tls { session-cache-size = 64, session-timeout = 30s }");
+        assertEquals(64, t.tls().sessionCacheSize());
+        assertEquals(Duration.ofSeconds(30), t.tls().sessionTimeout());
+        assertEquals("kvgate.tls.session-cache-size: must be >= 1, was 0", problem("kvgate.tls.session-cache-size = 0"));
+    }
+
+    @Test
     void shardsAsStringsAndObjects() {
         KvgateSettings s = Settings.parse("kvgate.shards = [\"10.0.0.1:11211\", { address = \"cache:11212\", tls = true },"
                 + " \"[::1]:11213\"]");

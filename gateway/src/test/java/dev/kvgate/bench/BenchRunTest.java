@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Short real runs against a kvgate in this JVM (embedded shards), plain and TLS. No timing assertions. */
 class BenchRunTest {
     private static final String[] FIELDS = {"target", "tls", "connections", "pipeline", "getRatio", "valueSize",
-        "keys", "durationSeconds", "operations", "throughput", "p50Us", "p99Us", "p999Us", "maxUs", "errors",
+        "valueSizeMax", "keys", "durationSeconds", "operations", "throughput", "p50Us", "p99Us", "p999Us", "maxUs", "errors",
         "misses"};
     /** A flat JSON object of numbers, booleans and simple strings: all the bench writes. */
     private static final Pattern FLAT_OBJECT = Pattern.compile(
@@ -73,7 +73,7 @@ class BenchRunTest {
         Path json = dir.resolve("tls.json");
         BenchOptionsTest.Captured c = BenchOptionsTest.Captured.run(new String[] {"--port",
                 String.valueOf(server.port("tls")), "--tls", "--connections", "3", "--get-ratio", "0.5",
-                "--value-size", "2000", "--keys", "100", "--duration", "1s", "--warmup", "0", "--threads", "2",
+                "--value-size", "2000-70000", "--keys", "100", "--duration", "1s", "--warmup", "0", "--threads", "2",
                 "--quiet", "--json", json.toString()});
         assertEquals(Bench.OK, c.status(), c.err());
         assertTrue(c.err().contains("--insecure"), "warns that the certificate is not verified: " + c.err());
@@ -81,6 +81,7 @@ class BenchRunTest {
         assertValidResult(text);
         assertEquals("true", field(text, "tls"));
         assertEquals("2000", field(text, "valueSize"));
+        assertEquals("70000", field(text, "valueSizeMax"));
     }
 
     @Test

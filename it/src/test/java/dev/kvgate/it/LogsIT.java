@@ -55,7 +55,11 @@ class LogsIT {
             try (McbpClient c = McbpClient.connect("127.0.0.1", tls, trustAll)) {
                 assertEquals("v", c.get("log-key").valueString());
             }
-            Thread.sleep(300);
+            // The three answers' access lines are written before the process is stopped.
+            while (Files.readString(logFile).split("\"kvgate.access\"", -1).length - 1 < 3) {
+                assertTrue(System.nanoTime() < deadline, Files.readString(logFile));
+                Thread.sleep(50);
+            }
         } finally {
             p.destroy();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));

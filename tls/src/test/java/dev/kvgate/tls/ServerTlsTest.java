@@ -42,6 +42,23 @@ class ServerTlsTest {
         assertEquals(provider == TlsSettings.Provider.JDK, tls.provider().startsWith("JDK"), tls.provider());
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TlsSettings.Provider.class, names = {"OPENSSL", "JDK"})
+    void sessionCacheIsBoundedAsConfigured(TlsSettings.Provider provider) throws Exception {
+        TlsSettings d = TestFiles.selfSigned(provider);
+        ServerTls defaults = ServerTls.create(d);
+        assertEquals(TlsSettings.DEFAULT_SESSION_CACHE_SIZE, defaults.context().sessionCacheSize());
+        assertEquals(TlsSettings.DEFAULT_SESSION_TIMEOUT.toSeconds(), defaults.context().sessionTimeout());
+
+        ServerTls small = ServerTls.create(new TlsSettings(d.certChain(), d.privateKey(), d.keyPassword(),
+                d.provider(), d.protocols(), d.ciphers(), d.clientAuth(), d.trust(), d.handshakeTimeout(),
+                d.reloadInterval(), d.expiryWarning(), 16, java.time.Duration.ofSeconds(90)));
+        assertEquals(16, small.context().sessionCacheSize());
+        assertEquals(90, small.context().sessionTimeout());
+        assertEquals(16, small.context().sessionContext().getSessionCacheSize());
+        assertEquals(90, small.context().sessionContext().getSessionTimeout());
+    }
+
     @Test
     void configuredCertificateHasNoSelfSignedFingerprint() {
         TestFiles files = new TestFiles(dir, KeyType.EC);

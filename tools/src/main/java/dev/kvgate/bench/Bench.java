@@ -105,11 +105,11 @@ public final class Bench {
         List<Channel> channels = new ArrayList<>(options.connections());
         RunState run = null;
         try {
-            byte[] value = new byte[options.valueSize()];
+            byte[] value = new byte[options.valueSizeMax()];
             Arrays.fill(value, (byte) 'v');
-            run = new RunState(options.pipeline(), options.getRatio(), options.keys(), value,
+            run = new RunState(options.pipeline(), options.getRatio(), options.keys(), value, options.valueSize(),
                     options.connections(), group);
-            int maxFrame = Math.max(1024 * 1024, options.valueSize() + 64 * 1024);
+            int maxFrame = Math.max(1024 * 1024, options.valueSizeMax() + 64 * 1024);
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
                     .channel(transport.socketChannel())
@@ -185,7 +185,7 @@ public final class Bench {
     /** SETs every key once, spread over the connections, so that GETs hit; returns why it failed, or null. */
     private String preload(RunState run, List<Channel> channels) {
         if (!options.quiet()) {
-            err.println(PREFIX + "preloading " + options.keys() + " keys of " + options.valueSize() + " bytes");
+            err.println(PREFIX + "preloading " + options.keys() + " keys of " + options.valueSizes());
         }
         int stride = channels.size();
         for (int i = 0; i < stride; i++) {

@@ -203,13 +203,19 @@ final class BenchConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void send(byte op, int key) {
         int opaque = nextOpaque++;
-        ByteBuf request = op == GET ? encoder.get(ctx.alloc(), key, opaque) : encoder.set(ctx.alloc(), key, opaque);
+        ByteBuf request = op == GET ? encoder.get(ctx.alloc(), key, opaque)
+                : encoder.set(ctx.alloc(), key, opaque, valueLength());
         int slot = opaque & mask;
         sentOpcode[slot] = op;
         outstanding++;
         sentAt[slot] = System.nanoTime();
         // Ownership passes to the transport, also on failure; a failed write surfaces as exceptionCaught.
         ctx.write(request, ctx.voidPromise());
+    }
+
+    private int valueLength() {
+        int max = run.value.length;
+        return run.valueSizeMin == max ? max : ThreadLocalRandom.current().nextInt(run.valueSizeMin, max + 1);
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** The options of {@code kvgate bench}, parsed and range-checked; the defaults are the documented ones. */
 record BenchOptions(String host, int port, boolean tls, Optional<Path> ca, int connections, int pipeline,
-                    double getRatio, int valueSize, int keys, long durationNanos, long warmupNanos,
+                    double getRatio, int valueSize, int valueSizeMax, int keys, long durationNanos, long warmupNanos,
                     int threads, Optional<Path> json, boolean quiet, boolean help) {
 
     static final int MAX_CONNECTIONS = 100_000;
@@ -30,7 +30,8 @@ record BenchOptions(String host, int port, boolean tls, Optional<Path> ca, int c
             "  --connections N      connections (default 50)",
             "  --pipeline N         requests outstanding per connection (default 1)",
             "  --get-ratio F        share of GETs, the rest SETs, 0..1 (default 0.9)",
-            "  --value-size BYTES   SET value size (default 100)",
+            "  --value-size BYTES   SET value size (default 100); MIN-MAX, e.g. 100000-900000, picks a size",
+            "                       uniformly in that range for every SET",
             "  --keys N             key space \"key:0\" .. \"key:N-1\", all SET once before the run (default 10000)",
             "  --duration D         measured time, e.g. 10s, 500ms, 2m (default 10s)",
             "  --warmup D           unrecorded load before it (default 2s)",
@@ -59,6 +60,7 @@ record BenchOptions(String host, int port, boolean tls, Optional<Path> ca, int c
         int pipeline = 1;
         double getRatio = 0.9;
         int valueSize = 100;
+        int valueSizeMax = 100;
         int keys = 10_000;
         long duration = TimeUnit.SECONDS.toNanos(10);
         long warmup = TimeUnit.SECONDS.toNanos(2);
@@ -108,7 +110,12 @@ record BenchOptions(String host, int port, boolean tls, Optional<Path> ca, int c
                         case "--connections" -> connections = integer(name, value, 1, MAX_CONNECTIONS);
                         case "--pipeline" -> pipeline = integer(name, value, 1, MAX_PIPELINE);
                         case "--get-ratio" -> getRatio = ratio(name, value);
-                        case "--value-size" -> valueSize = integer(name, value, 0, MAX_VALUE_SIZE);
+                        case "--value-size" -> {
+                            int dash = value.indexOf('-', 1);
+                            valueSize = integer(name, dash < 0 ? value : value.substring(0, dash), 0, MAX_VALUE_SIZE);
+                            valueSizeMax = dash < 0 ? valueSize
+                                    : integer(name, value.substring(dash + 1), valueSize, MAX_VALUE_SIZE);
+                        }
                         case "--keys" -> keys = integer(name, value, 1, Integer.MAX_VALUE);
                         case "--duration" -> duration = duration(name, value, false);
                         case "--warmup" -> warmup = duration(name, value, true);
@@ -128,8 +135,13 @@ record BenchOptions(String host, int port, boolean tls, Optional<Path> ca, int c
         if (insecure && ca.isPresent()) {
             throw new Invalid("--insecure and --ca contradict each other: --ca verifies the server");
         }
-        return new BenchOptions(host, port, tls, ca, connections, pipeline, getRatio, valueSize, keys, duration,
-                warmup, threads, json, quiet, help);
+        return new BenchOptions(host, port, tls, ca, connections, pipeline, getRatio, valueSize, valueSizeMax, keys,
+                duration, warmup, threads, json, quiet, help);
+    }
+
+    /** "100 B", or "100000-900000 B" for a range. */
+    String valueSizes() {
+        return (valueSizeMax == valueSize ? Integer.toString(valueSize) : valueSize + "-" + valueSizeMax) + " B";
     }
 
     /** host:port, with brackets around an IPv6 literal. */

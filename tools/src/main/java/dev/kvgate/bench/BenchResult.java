@@ -38,7 +38,7 @@ record BenchResult(BenchOptions options, String transport, double durationSecond
         out.println(f("connections       %d", options.connections()));
         out.println(f("pipeline          %d", options.pipeline()));
         out.println(f("get ratio         %s", options.getRatio()));
-        out.println(f("value size        %d B", options.valueSize()));
+        out.println(f("value size        %s", options.valueSizes()));
         out.println(f("keys              %d", options.keys()));
         out.println(f("duration          %.3f s", durationSeconds));
         out.println(f("operations        %d", operations));
@@ -60,6 +60,7 @@ record BenchResult(BenchOptions options, String transport, double durationSecond
                 + ",\"pipeline\":" + options.pipeline()
                 + ",\"getRatio\":" + options.getRatio()
                 + ",\"valueSize\":" + options.valueSize()
+                + ",\"valueSizeMax\":" + options.valueSizeMax()
                 + ",\"keys\":" + options.keys()
                 + ",\"durationSeconds\":" + f("%.3f", durationSeconds)
                 + ",\"operations\":" + operations

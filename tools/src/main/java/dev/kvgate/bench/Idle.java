@@ -15,7 +15,10 @@ import java.util.Map;
 /**
  * The {@code idle} command: opens N connections to kvgate (TLS handshake and one NOOP each), holds
  * them, and reports what kvgate's heap, direct memory and RSS grew by per connection, read from
- * kvgate's admin listener ({@code GET /debug/memory}, taken after a full GC) before and after.
+ * kvgate's admin listener ({@code GET /debug/memory}, taken after a full GC) before and after. With
+ * {@code --hold} it asks nothing of the server beyond the NOOPs, so it works against any mcbp server
+ * or proxy: it says when the connections are open and holds them until it is stopped, for a caller
+ * that measures the server itself (bench/footprint.sh reads the server's RSS from /proc).
  */
 public final class Idle {
     private Idle() {
@@ -26,6 +29,7 @@ public final class Idle {
         int port = 11207;
         boolean tls = false;
         int connections = 10_000;
+        boolean hold = false;
         int adminPort = 9090;
         for (int i = 0; i < args.length; i++) {
             try {
@@ -34,11 +38,13 @@ public final class Idle {
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "--tls" -> tls = true;
                     case "--connections" -> connections = Integer.parseInt(args[++i]);
+                    case "--hold" -> hold = true;
                     case "--admin-port" -> adminPort = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         out.println("usage: java -jar kvgate.jar idle [--host H] [--port P] [--tls] [--connections N]"
-                                + " [--admin-port A]");
+                                + " [--admin-port A] [--hold]");
                         out.println("  reads kvgate's memory from http://H:A/debug/memory (kvgate.admin, 9090 by default)");
+                        out.println("  --hold  no memory read: open the connections, say so, hold them until stopped");
                         return 0;
                     }
                     default -> {
@@ -55,7 +61,7 @@ public final class Idle {
         try {
             SslContext ssl = tls ? SslContextBuilder.forClient()
                     .trustManager(InsecureTrustManagerFactory.INSTANCE).build() : null;
-            Map<String, Long> before = memory(host, adminPort);
+            Map<String, Long> before = hold ? Map.of() : memory(host, adminPort);
             long start = System.nanoTime();
             for (int i = 0; i < connections; i++) {
                 McbpClient c = McbpClient.connect(host, port, ssl);
@@ -69,6 +75,12 @@ public final class Idle {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (hold) {
+                out.printf("%d idle %s connections open in %.1f s; holding them until stopped%n", connections,
+                        tls ? "TLS" : "plain", seconds);
+                out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            }
             Thread.sleep(1000);
             Map<String, Long> after = memory(host, adminPort);
             out.printf("%d idle %s connections opened in %.1f s (%.0f handshakes+NOOP per s, sequential)%n",

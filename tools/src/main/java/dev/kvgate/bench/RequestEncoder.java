@@ -44,8 +44,13 @@ final class RequestEncoder {
     }
 
     ByteBuf set(ByteBufAllocator alloc, int key, int opaque) {
+        return set(alloc, key, opaque, value.length);
+    }
+
+    /** A SET of the first {@code valueLength} bytes of the value. */
+    ByteBuf set(ByteBufAllocator alloc, int key, int opaque, int valueLength) {
         int keyLength = keyLength(key);
-        int body = SET_EXTRAS + keyLength + value.length;
+        int body = SET_EXTRAS + keyLength + valueLength;
         int size = Mcbp.HEADER_SIZE + body;
         ByteBuf buf = alloc.ioBuffer(size, size);
         try {
@@ -53,7 +58,7 @@ final class RequestEncoder {
             buf.writeInt(0); // flags
             buf.writeInt(0); // expiry: never
             key(buf, key);
-            buf.writeBytes(value);
+            buf.writeBytes(value, 0, valueLength);
             return buf;
         } catch (RuntimeException e) {
             buf.release();

@@ -18,7 +18,9 @@ final class RunState {
     final int pipeline;
     final double getRatio;
     final int keys;
+    /** The SET value at its largest; a SET sends its first {@code valueSizeMin..value.length} bytes. */
     final byte[] value;
+    final int valueSizeMin;
     final int preloadDepth;
     /** Counted down by each connection once its share of the keys is SET (or it closed). */
     final CountDownLatch preloaded;
@@ -32,12 +34,13 @@ final class RunState {
     private volatile Phase phase = Phase.WARMUP;
     private volatile boolean closing;
 
-    RunState(int pipeline, double getRatio, int keys, byte[] value, int connections,
+    RunState(int pipeline, double getRatio, int keys, byte[] value, int valueSizeMin, int connections,
              Iterable<? extends EventExecutor> loops) {
         this.pipeline = pipeline;
         this.getRatio = getRatio;
         this.keys = keys;
         this.value = value;
+        this.valueSizeMin = valueSizeMin;
         this.preloadDepth = Math.max(pipeline, 16);
         this.preloaded = new CountDownLatch(connections);
         this.drained = new CountDownLatch(connections);

@@ -26,7 +26,7 @@ class BenchConnectionHandlerTest {
 
     private RunState start(int pipeline, double getRatio, int keys) {
         channel = new EmbeddedChannel();
-        RunState run = new RunState(pipeline, getRatio, keys, new byte[] {'v'}, 1, List.of(channel.eventLoop()));
+        RunState run = new RunState(pipeline, getRatio, keys, new byte[] {'v'}, 1, 1, List.of(channel.eventLoop()));
         channel.pipeline().addLast(new BenchConnectionHandler(run));
         return run;
     }

@@ -28,6 +28,7 @@ class BenchOptionsTest {
         assertEquals(1, o.pipeline());
         assertEquals(0.9, o.getRatio());
         assertEquals(100, o.valueSize());
+        assertEquals(100, o.valueSizeMax());
         assertEquals(10_000, o.keys());
         assertEquals(TimeUnit.SECONDS.toNanos(10), o.durationNanos());
         assertEquals(TimeUnit.SECONDS.toNanos(2), o.warmupNanos());
@@ -36,6 +37,15 @@ class BenchOptionsTest {
         assertFalse(o.quiet());
         assertFalse(o.help());
         assertEquals("127.0.0.1:11210", o.target());
+    }
+
+    @Test
+    void aValueSizeRange() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--value-size", "100000-900000"});
+        assertEquals(100_000, o.valueSize());
+        assertEquals(900_000, o.valueSizeMax());
+        assertEquals("100000-900000 B", o.valueSizes());
+        assertEquals("7 B", BenchOptions.parse(new String[] {"--value-size=7"}).valueSizes());
     }
 
     @Test
@@ -90,6 +100,8 @@ class BenchOptionsTest {
         "--get-ratio -0.1",
         "--get-ratio NaN",
         "--value-size -1",
+        "--value-size 900-100",
+        "--value-size 1-",
         "--keys 0",
         "--duration 0s",
         "--duration 10h",

@@ -39,15 +39,32 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final AdminSources sources;
     private final AdminSettings settings;
-    private final GatewayMetrics metrics;
-    private final ExpositionFormats formats = ExpositionFormats.init();
+    private final java.util.function.Supplier<GatewayMetrics> newMetrics;
     private final Clock clock;
+    /** Made by the first scrape (on the admin listener's one event loop). */
+    private GatewayMetrics metrics;
+    private ExpositionFormats formats;
 
-    AdminHandler(AdminSources sources, AdminSettings settings, GatewayMetrics metrics, Clock clock) {
+    AdminHandler(AdminSources sources, AdminSettings settings, java.util.function.Supplier<GatewayMetrics> metrics,
+                 Clock clock) {
         this.sources = sources;
         this.settings = settings;
-        this.metrics = metrics;
+        this.newMetrics = metrics;
         this.clock = clock;
+    }
+
+    /** The registry, made at the first call. */
+    synchronized GatewayMetrics metrics() {
+        if (metrics == null) {
+            metrics = newMetrics.get();
+            formats = ExpositionFormats.init();
+        }
+        return metrics;
+    }
+
+    /** Whether a scrape has made the registry yet. */
+    synchronized boolean metricsMade() {
+        return metrics != null;
     }
 
     @Override
@@ -93,10 +110,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse metrics(ChannelHandlerContext ctx, String accept) throws IOException {
+        GatewayMetrics m = metrics();
         ExpositionFormatWriter writer = formats.findWriter(accept);
         ByteBuf out = ctx.alloc().buffer(16384);
         try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
-            writer.write(stream, metrics.registry().scrape());
+            writer.write(stream, m.registry().scrape());
         } catch (IOException | RuntimeException e) {
             out.release();
             throw e;

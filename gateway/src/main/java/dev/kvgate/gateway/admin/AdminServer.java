@@ -44,8 +44,10 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kvgate-admin", true),
                 transport.ioHandler());
         try {
-            GatewayMetrics metrics = new GatewayMetrics(sources, Clock.systemUTC());
-            AdminHandler handler = new AdminHandler(sources, settings, metrics, Clock.systemUTC());
+            // The registry, its JVM collectors (JMX: about 250 classes) and the exposition formats are
+            // made at the first scrape, not at start: a gateway nobody scrapes never loads them.
+            AdminHandler handler = new AdminHandler(sources, settings,
+                    () -> new GatewayMetrics(sources, Clock.systemUTC()), Clock.systemUTC());
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())

@@ -41,7 +41,7 @@ public final class Authenticator implements AutoCloseable {
             users.put(u.name(), hash);
             iterations = Integer.parseInt(u.passwordHash().split("\\$")[1]);
         }
-        decoy = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray(), Math.max(iterations, 10_000)));
+        decoy = PasswordHash.decoy(Math.max(iterations, 10_000));
         for (AuthSettings.CertificateUser m : settings.certificateUsers()) {
             certificateUsers.putIfAbsent(m.identity(), m.user());
         }

@@ -48,6 +48,20 @@ public final class PasswordHash {
                 + b64.encodeToString(derive(password, salt, iterations, HASH_BYTES));
     }
 
+    /**
+     * A hash no password matches, checked in place of an unknown user's so that a failed login takes as
+     * long either way. Random bytes stand in for the derived hash: checking costs the same
+     * {@code iterations}, and nothing is derived at start (600,000 rounds are up to a second of a cold
+     * JVM's CPU).
+     */
+    static PasswordHash decoy(int iterations) {
+        byte[] salt = new byte[SALT_BYTES];
+        byte[] hash = new byte[HASH_BYTES];
+        RANDOM.nextBytes(salt);
+        RANDOM.nextBytes(hash);
+        return new PasswordHash(iterations, salt, hash);
+    }
+
     /** Whether {@code password} matches, compared in constant time. Costs {@code iterations} HMACs. */
     public boolean matches(char[] password) {
         return MessageDigest.isEqual(hash, derive(password, salt, iterations, hash.length));

@@ -29,6 +29,7 @@ import dev.kvgate.tls.ReloadingServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -139,6 +140,9 @@ public final class KvgateServer implements AutoCloseable {
             throw new SettingsException("kvgate.limits.pass-through-opcodes", e.getMessage());
         }
         MemoryBudget budget = budget(settings.memory());
+        PooledByteBufAllocatorMetric pool = PooledByteBufAllocator.DEFAULT.metric();
+        log.info("buffer pool: {} direct arenas of {} KiB chunks, {} heap arenas", pool.numDirectArenas(),
+                pool.chunkSize() >> 10, pool.numHeapArenas());
         final ReloadingServerTls serverTls = tls;
         TlsStats tlsStats = new TlsStats();
         Transport transport = Transport.best();

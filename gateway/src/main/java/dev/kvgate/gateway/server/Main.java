@@ -54,6 +54,9 @@ public final class Main {
                 return FAILED;
             }
         }
+        if (args.length > 0 && args[0].equals("train")) {
+            return ClassCacheTraining.run(out, err, block);
+        }
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
@@ -94,6 +97,11 @@ public final class Main {
         } catch (SettingsException e) {
             err.println("kvgate: invalid configuration: " + e.getMessage());
             return BAD_CONFIG;
+        }
+        if (block) {
+            // Only in a process of its own: tests call run() in a JVM whose Netty is already set up and
+            // shared with the next test.
+            NettyDefaults.apply(settings.ioThreads());
         }
         KvgateServer server;
         try {
@@ -137,6 +145,8 @@ public final class Main {
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
         out.println("       java -jar kvgate.jar placement [options] (placement --help)");
         out.println("       java -jar kvgate.jar check [options]   (check --help)");
+        out.println("       java -XX:ArchiveClassesAtExit=kvgate.jsa -jar kvgate.jar train");
+        out.println("                         (writes a class-data archive for a quicker start)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");

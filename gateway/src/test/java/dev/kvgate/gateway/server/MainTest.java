@@ -68,6 +68,13 @@ class MainTest {
     }
 
     @Test
+    void trainRunsAGatewayThroughTlsAndPlainTrafficAndExits() {
+        assertEquals(0, run("train"), errText());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("requests through a TLS and plain gateway; done"),
+                out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void helpPrintsUsage() {
         assertEquals(0, run("-h"));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage:"));
@@ -91,7 +98,8 @@ class MainTest {
         int file = help.indexOf("2. -c FILE");
         int builtIn = help.indexOf("3. reference.conf");
         assertTrue(properties > 0 && properties < file && file < builtIn, help);
-        for (String command : new String[] {"bench", "idle", "hash-password", "--version", "--help", "--config"}) {
+        for (String command : new String[] {"bench", "idle", "hash-password", "train", "--version", "--help",
+            "--config"}) {
             assertTrue(help.contains(command), command + " in\n" + help);
         }
         assertTrue(help.contains("Exit statuses: 0 ok, also after a SIGTERM/SIGINT drain; 1 failure at start"), help);

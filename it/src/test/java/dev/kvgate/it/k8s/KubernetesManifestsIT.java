@@ -196,6 +196,15 @@ class KubernetesManifestsIT {
     }
 
     private static void checkKvgate(String where, JsonNode c, JsonNode template, Map<String, String> configMaps) {
+        // JVM options replace the image's JDK_JAVA_OPTIONS (JAVA_TOOL_OPTIONS would lose to them).
+        Map<String, String> env = new HashMap<>();
+        c.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        assertFalse(env.containsKey("JAVA_TOOL_OPTIONS"), where + ": JVM options go in JDK_JAVA_OPTIONS");
+        assertTrue(env.containsKey("JDK_JAVA_OPTIONS"), where + ": JDK_JAVA_OPTIONS set: " + env);
+        if (env.get("JDK_JAVA_OPTIONS").contains("@/opt/kvgate/jvm-small.options")) {
+            assertEquals("128Mi", c.path("resources").path("limits").path("memory").asText(),
+                    where + ": the small container's options are sized for a 128Mi limit");
+        }
         // The configuration file it is started with, from the ConfigMap mounted there.
         List<String> args = new ArrayList<>();
         c.path("args").forEach(a -> args.add(a.asText()));
@@ -325,7 +334,14 @@ class KubernetesManifestsIT {
         assertEquals(ports, exposed, "EXPOSE lists reference.conf's listener and admin ports");
         assertTrue(Pattern.compile("(?m)^USER \\d+:\\d+$").matcher(d).find(), "a numeric non-root user");
         assertFalse(Pattern.compile("(?m)^USER (0|root)").matcher(d).find());
-        assertTrue(d.contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/kvgate/kvgate.jar\"]"), d);
+        assertTrue(d.contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=/opt/kvgate/kvgate.jsa\", \"-jar\","
+                + " \"/opt/kvgate/kvgate.jar\"]"), d);
+        // The archive is made in the image, by train, under the options the entrypoint runs with.
+        assertTrue(d.contains("COPY gateway/src/main/dist/jvm-small.options /opt/kvgate/jvm-small.options"), d);
+        assertTrue(d.contains("ENV JDK_JAVA_OPTIONS=\"@/opt/kvgate/jvm-small.options\""), d);
+        assertTrue(d.contains("java -XX:ArchiveClassesAtExit=/opt/kvgate/kvgate.jsa -jar /opt/kvgate/kvgate.jar train"), d);
+        assertTrue(d.indexOf("ENV JDK_JAVA_OPTIONS") < d.indexOf("ArchiveClassesAtExit"), "options set before train");
+        assertTrue(Files.isRegularFile(ROOT.resolve("gateway/src/main/dist/jvm-small.options")));
         assertTrue(d.contains("openjdk-17-jre-headless"), "Debian's JRE 17");
     }
 }

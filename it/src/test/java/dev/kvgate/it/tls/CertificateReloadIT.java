@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kvgate.client.McbpClient;
 import dev.kvgate.config.TlsSettings;
+import dev.kvgate.it.Await;
 import dev.kvgate.tls.ClientTls;
 import dev.kvgate.tls.Fingerprints;
 import io.netty.handler.ssl.SslContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -55,12 +58,23 @@ class CertificateReloadIT {
                 assertEquals(original, old.peerCertificate());
                 assertEquals("before", oldClient.get("reload").valueString());
 
-                Files.writeString(gw.servedChain, "this is not a certificate\n", StandardCharsets.US_ASCII);
-                List<String> warned = logs.await(WAIT, "do not load", gw.servedChain.toString());
-                assertEquals(1, warned.size(), logs.lines().toString());
-                assertTrue(warned.get(0).startsWith("WARN"), warned.get(0));
-                Thread.sleep(500);
-                assertEquals(1, logs.matching("do not load").size(), "one warning per change, not per check");
+                // The renewal writes the key, then the chain: a check between the two may have refused the
+                // pair once already. Count from here; the garbage replaces the chain in one atomic move.
+                int before = logs.matching("do not load").size();
+                long failedBefore = gw.server.tls().failedReloads();
+                Path garbage = gw.servedChain.resolveSibling("garbage.tmp");
+                Files.writeString(garbage, "this is not a certificate\n", StandardCharsets.US_ASCII);
+                Files.move(garbage, gw.servedChain, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Await.until(WAIT, "the garbage chain refused", () -> logs.matching("do not load").size() > before);
+                List<String> warned = logs.matching("do not load", gw.servedChain.toString());
+                String last = warned.get(warned.size() - 1);
+                assertTrue(last.startsWith("WARN"), last);
+                // More checks of the unchanged garbage, run here rather than waited for: no new warning.
+                for (int i = 0; i < 3; i++) {
+                    assertFalse(gw.server.tls().checkNow());
+                }
+                assertEquals(before + 1, logs.matching("do not load").size(), "one warning per change, not per check");
+                assertEquals(failedBefore + 1, gw.server.tls().failedReloads());
                 try (RawTlsClient fresh = RawTlsClient.connect(gw.tlsPort(), jdkClient)) {
                     assertEquals(renewed.getSerialNumber(), fresh.peerCertificate().getSerialNumber(),
                             "the last good certificate is still served");
