@@ -3,6 +3,7 @@ package dev.kvgate.benchmarks;
 import dev.kvgate.mcbp.Mcbp;
 import dev.kvgate.mcbp.RequestValidator;
 import dev.kvgate.routing.HashPreset;
+import dev.kvgate.routing.KeyHashState;
 import dev.kvgate.routing.Locators;
 import dev.kvgate.routing.ShardLocator;
 import io.netty.buffer.ByteBuf;
@@ -51,6 +52,8 @@ public class ForwardPathBenchmark {
     public String allocator = Allocators.POOLED;
 
     private final byte[] keyScratch = new byte[256];
+    /** The event loop's own hash state, as LoopBackends keeps one. */
+    private final KeyHashState hashState = new KeyHashState();
     private ShardLocator locator;
     private ByteBuf[] frames;
     private int next;
@@ -81,6 +84,18 @@ public class ForwardPathBenchmark {
     @Benchmark
     public int route() {
         return routeAndPatch(nextFrame());
+    }
+
+    /** The same with the loop's own MD5 state instead of the locator's per-thread one (ThreadLocal). */
+    @Benchmark
+    public int routeLoopState() {
+        ByteBuf frame = nextFrame();
+        byte opcode = Mcbp.opcode(frame);
+        int keyLength = Mcbp.keyLength(frame);
+        frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, keyLength);
+        int shard = locator.shardOf(keyScratch, 0, keyLength, hashState);
+        Mcbp.setOpaque(frame, opaque++);
+        return shard + opcode;
     }
 
     /** Validation at the edge, then routing and opaque patch: what ClientSession does per keyed frame. */

@@ -83,7 +83,9 @@ class MemoryLimitIT {
                     + "  backend.request-timeout = 30s\n"
                     + "}\n");
             kvgate = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx64m", "-XX:MaxDirectMemorySize=48m", "-jar", JAR.toString(), "-c", conf.toString())
+                    "-Xmx64m", "-XX:MaxDirectMemorySize=48m",
+                    // kvgate turns leak detection off unless told; this test reads its reports.
+                    "-Dio.netty.leakDetection.level=simple", "-jar", JAR.toString(), "-c", conf.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             awaitLog(log, kvgate, "kvgate listening");
 

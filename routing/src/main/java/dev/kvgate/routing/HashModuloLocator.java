@@ -36,6 +36,14 @@ final class HashModuloLocator implements ShardLocator {
     }
 
     @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        if (shardCount == 1) {
+            return 0;
+        }
+        return slotToNode[Integer.remainderUnsigned(keyHash.hash(state, key, offset, length), slotToNode.length)];
+    }
+
+    @Override
     public int shardCount() {
         return shardCount;
     }

@@ -107,7 +107,18 @@ public final class KetamaLocator implements ShardLocator {
         if (shardCount == 1) {
             return 0;
         }
-        long hash = Hashes.ketamaHash(key, offset, length);
+        return owner(Hashes.ketamaHash(key, offset, length));
+    }
+
+    @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        if (shardCount == 1) {
+            return 0;
+        }
+        return owner(state.ketamaHash(key, offset, length));
+    }
+
+    private int owner(long hash) {
         int low = 0;
         int high = points.length;
         while (low < high) {

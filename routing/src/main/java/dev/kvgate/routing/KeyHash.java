@@ -32,6 +32,11 @@ public enum KeyHash {
         public int hash(byte[] key, int offset, int length) {
             return (int) Hashes.ketamaHash(key, offset, length);
         }
+
+        @Override
+        public int hash(KeyHashState state, byte[] key, int offset, int length) {
+            return (int) state.ketamaHash(key, offset, length);
+        }
     },
     /** libmemcached's "crc" and twemproxy's "crc32": bits 16..30 of the CRC-32, in [0, 32767]. */
     CRC {
@@ -39,12 +44,22 @@ public enum KeyHash {
         public int hash(byte[] key, int offset, int length) {
             return Hashes.crcHash(key, offset, length);
         }
+
+        @Override
+        public int hash(KeyHashState state, byte[] key, int offset, int length) {
+            return state.crcHash(key, offset, length);
+        }
     },
     /** The whole CRC-32 (IEEE): twemproxy's "crc32a", Go's {@code crc32.ChecksumIEEE}. */
     CRC32_FULL {
         @Override
         public int hash(byte[] key, int offset, int length) {
             return Hashes.crc32(key, offset, length);
+        }
+
+        @Override
+        public int hash(KeyHashState state, byte[] key, int offset, int length) {
+            return state.crc32(key, offset, length);
         }
     },
     /**
@@ -251,6 +266,11 @@ public enum KeyHash {
 
     /** The hash as the C function returns it: an unsigned 32-bit value held in an int's bits. */
     public abstract int hash(byte[] key, int offset, int length);
+
+    /** The same, with the caller's scratch state for the hashes that need one (MD5, CRC). */
+    public int hash(KeyHashState state, byte[] key, int offset, int length) {
+        return hash(key, offset, length);
+    }
 
     private static int get16(byte[] key, int p) {
         return (key[p] & 0xff) | (key[p + 1] & 0xff) << 8;

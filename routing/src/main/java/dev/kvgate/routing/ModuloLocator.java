@@ -22,6 +22,11 @@ public final class ModuloLocator implements ShardLocator {
     }
 
     @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        return state.crcHash(key, offset, length) % nodeCount;
+    }
+
+    @Override
     public int shardCount() {
         return nodeCount;
     }

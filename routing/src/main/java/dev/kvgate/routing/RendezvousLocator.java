@@ -34,6 +34,15 @@ final class RendezvousLocator implements ShardLocator {
             cp = new int[length];
             CODE_POINTS.set(cp);
         }
+        return shardOf(key, offset, length, cp);
+    }
+
+    @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        return shardOf(key, offset, length, state.codePoints(length));
+    }
+
+    private int shardOf(byte[] key, int offset, int length, int[] cp) {
         int n = decodeUtf8(key, offset, length, cp);
         if (n < 0) {
             n = length;

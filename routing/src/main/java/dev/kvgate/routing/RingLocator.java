@@ -22,6 +22,14 @@ final class RingLocator implements ShardLocator {
     }
 
     @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        if (shardCount == 1) {
+            return 0;
+        }
+        return continuum.owner(keyHash.hash(state, key, offset, length));
+    }
+
+    @Override
     public int shardCount() {
         return shardCount;
     }

@@ -60,6 +60,11 @@ public final class VBucketLocator implements ShardLocator {
     }
 
     @Override
+    public int shardOf(byte[] key, int offset, int length, KeyHashState state) {
+        return vbucketToNode[state.crcHash(key, offset, length) % vbucketToNode.length];
+    }
+
+    @Override
     public int shardCount() {
         return nodeCount;
     }

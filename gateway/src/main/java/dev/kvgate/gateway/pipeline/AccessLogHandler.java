@@ -37,18 +37,31 @@ final class AccessLogHandler extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof ByteBuf b && b.readableBytes() >= Mcbp.HEADER_SIZE && ++loop.accessTick % every == 0
-                && ACCESS.isInfoEnabled()) {
-            int op = b.getUnsignedByte(b.readerIndex() + 1);
-            int code = b.getUnsignedShort(b.readerIndex() + 6);
-            Opcode opcode = Opcode.of((byte) op);
-            Status status = Status.of(code);
-            String opName = opcode != null ? opcode.name().toLowerCase(Locale.ROOT) : String.format("0x%02x", op);
-            String statusName = status != null ? status.name().toLowerCase(Locale.ROOT) : String.format("0x%04x", code);
-            ACCESS.atInfo().addKeyValue("opcode", opName).addKeyValue("status", statusName)
-                    .addKeyValue("bytes", b.readableBytes())
-                    .log("{} {} {} {} {} bytes", ctx.channel(), stats.listener(), opName, statusName, b.readableBytes());
+        if (msg instanceof ByteBuf b && ACCESS.isInfoEnabled()) {
+            // One write may carry several answers (a run of them leaves as one slice): each counts.
+            int at = b.readerIndex();
+            int end = b.writerIndex();
+            while (end - at >= Mcbp.HEADER_SIZE) {
+                int length = Mcbp.HEADER_SIZE + (int) Math.min(Integer.MAX_VALUE - Mcbp.HEADER_SIZE,
+                        b.getUnsignedInt(at + 8));
+                if (++loop.accessTick % every == 0) {
+                    log(ctx, b, at, Math.min(length, end - at));
+                }
+                at += length;
+            }
         }
         ctx.write(msg, promise);
+    }
+
+    private void log(ChannelHandlerContext ctx, ByteBuf b, int at, int length) {
+        int op = b.getUnsignedByte(at + 1);
+        int code = b.getUnsignedShort(at + 6);
+        Opcode opcode = Opcode.of((byte) op);
+        Status status = Status.of(code);
+        String opName = opcode != null ? opcode.name().toLowerCase(Locale.ROOT) : String.format("0x%02x", op);
+        String statusName = status != null ? status.name().toLowerCase(Locale.ROOT) : String.format("0x%04x", code);
+        ACCESS.atInfo().addKeyValue("opcode", opName).addKeyValue("status", statusName)
+                .addKeyValue("bytes", length)
+                .log("{} {} {} {} {} bytes", ctx.channel(), stats.listener(), opName, statusName, length);
     }
 }

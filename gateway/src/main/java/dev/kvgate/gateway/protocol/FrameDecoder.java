@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
  * body, the frame within {@code maxFrame}. On a violation one {@link FrameError} is handed on and all
  * further input is discarded (the BAD state of Netty's memcache decoder, without throwing).
  *
- * <p>At most {@code framesPerRead} frames are handed on per read event; the rest stays in the
- * cumulation and is decoded in a task queued behind the other channels' events, so one flooding
- * connection cannot hold the event loop (fair sharing).
+ * <p>At most {@code framesPerRead} frames are handed on per read event ({@link ReadShare} decides);
+ * the rest stays in the cumulation and is decoded in a task queued behind the other channels'
+ * events, so one flooding connection cannot hold the event loop (fair sharing).
  *
  * <p>With a frame read timeout, a frame whose first byte arrived longer ago than the timeout and that
  * is still incomplete ends the stream with a {@link FrameError.Kind#STALLED} error: a peer that sends
@@ -46,9 +46,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private final Direction direction;
     private final int maxFrame;
-    private final int framesPerRead;
-    private int framesThisRead;
-    private boolean resumeScheduled;
+    private final ReadShare share;
     private boolean bad;
     /** 0: no frame read timeout. */
     private final long readTimeoutNanos;
@@ -83,7 +81,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                         MemoryBudget budget) {
         this.direction = direction;
         this.maxFrame = maxFrame;
-        this.framesPerRead = framesPerRead;
+        this.share = new ReadShare(framesPerRead);
         this.readTimeoutNanos = readTimeout.toNanos();
         this.budget = budget;
     }
@@ -110,8 +108,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < Mcbp.HEADER_SIZE) {
             return;
         }
-        if (framesThisRead >= framesPerRead) {
-            scheduleResume(ctx);
+        if (!share.mayTake()) {
+            share.yieldRead(ctx, () -> decodeRest(ctx));
             return;
         }
         String badLengths = HeaderCheck.badLengths(in);
@@ -137,7 +135,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             }
             return;
         }
-        framesThisRead++;
+        share.took();
         framesOut++;
         // Ownership: one reference, handed to the next handler.
         out.add(in.readRetainedSlice(frameLength));
@@ -211,7 +209,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         ByteBuf frame = gathering;
         gathering = null;
-        framesThisRead++;
+        share.took();
         framesOut++;
         // Ownership: one reference, handed to the next handler.
         ctx.fireChannelRead(frame);
@@ -339,34 +337,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        framesThisRead = 0;
+        share.readComplete();
         super.channelReadComplete(ctx);
     }
 
-    private void scheduleResume(ChannelHandlerContext ctx) {
-        if (resumeScheduled) {
-            return;
+    /** Decodes what the cumulation still holds, in the task {@link ReadShare} queued. */
+    private void decodeRest(ChannelHandlerContext ctx) {
+        try {
+            // An empty read makes ByteToMessageDecoder decode what its cumulation still holds.
+            channelRead(ctx, ctx.alloc().buffer(0));
+            channelReadComplete(ctx);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
         }
-        resumeScheduled = true;
-        // The session stops taking more bytes from the socket until the backlog already read is decoded.
-        ctx.fireUserEventTriggered(Backlog.PAUSE);
-        ctx.executor().execute(() -> {
-            resumeScheduled = false;
-            framesThisRead = 0;
-            if (!ctx.channel().isActive() || ctx.isRemoved()) {
-                return;
-            }
-            try {
-                // An empty read makes ByteToMessageDecoder decode what its cumulation still holds.
-                channelRead(ctx, ctx.alloc().buffer(0));
-                channelReadComplete(ctx);
-            } catch (Exception e) {
-                ctx.fireExceptionCaught(e);
-            }
-            if (!resumeScheduled) {
-                ctx.fireUserEventTriggered(Backlog.RESUME);
-            }
-        });
     }
 
     /**

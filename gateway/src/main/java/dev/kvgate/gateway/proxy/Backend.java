@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,7 @@ abstract class Backend {
     private int maxInFlight;
     /** The loop's clock, the one its timers run on: deadlines and the timer agree. */
     private final Ticker ticker;
-    private ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    private InFlightTable inFlight = new InFlightTable(16);
     private final Runnable flushTask = this::flushNow;
     private int nextOpaque = 1;
     private boolean tailQuiet;
@@ -141,19 +140,19 @@ abstract class Backend {
      * Sends one request. Ownership of {@code frame} passes to this method: it is written or released,
      * and {@code pending} is completed or failed exactly once, later or right now.
      */
-    final void send(ByteBuf frame, Pending pending) {
+    final void send(ByteBuf frame, Waiter waiter, long seq, boolean quiet) {
         if (!accepting()) {
             frame.release();
-            pending.fail(Status.TEMPORARY_FAILURE);
+            waiter.fail(seq, Status.TEMPORARY_FAILURE);
             return;
         }
+        ByteBuf kept = null;
         if (retriesReads() && readOnly(Mcbp.opcode(frame))) {
-            // Kept for a retry: the entry owns the frame, the transport gets a duplicate sharing its
-            // bytes (no copy) and holding its own reference. Mutations pay nothing for this.
-            pending.request = frame;
-            frame = frame.retainedDuplicate();
+            // Kept for a retry: the entry holds a second reference to the same buffer (no duplicate
+            // object); the transport's write moves its reader index, which a retry puts back.
+            kept = frame.retain();
         }
-        enqueue(frame, pending);
+        enqueue(frame, waiter, seq, quiet, kept);
         scheduleFlush();
     }
 
@@ -172,13 +171,12 @@ abstract class Backend {
         };
     }
 
-    private void enqueue(ByteBuf frame, Pending pending) {
+    private void enqueue(ByteBuf frame, Waiter waiter, long seq, boolean quiet, ByteBuf kept) {
         int opaque = nextOpaque++;
-        pending.backendOpaque = opaque;
-        pending.deadlineNanos = ticker.nanoTime() + timeoutNanos;
         Mcbp.setOpaque(frame, opaque);
-        inFlight.addLast(pending);
-        tailQuiet = pending.quiet;
+        inFlight.add(opaque, ticker.nanoTime() + timeoutNanos, quiet, waiter, seq, kept,
+                kept == null ? 0 : frame.readerIndex());
+        tailQuiet = quiet;
         armTimer();
         transmit(frame);
     }
@@ -194,7 +192,7 @@ abstract class Backend {
     final void probe() {
         ByteBuf noop = alloc.buffer(Mcbp.HEADER_SIZE);
         noop.writeByte(0x80).writeByte(Opcode.NOOP.code()).writeZero(Mcbp.HEADER_SIZE - 2);
-        enqueue(noop, new Barrier());
+        enqueue(noop, BARRIER, 0, false, null);
         scheduleFlush();
     }
 
@@ -205,7 +203,7 @@ abstract class Backend {
             // not subject to max-in-flight.
             ByteBuf noop = alloc.buffer(Mcbp.HEADER_SIZE);
             noop.writeByte(0x80).writeByte(Opcode.NOOP.code()).writeZero(Mcbp.HEADER_SIZE - 2);
-            enqueue(noop, new Barrier());
+            enqueue(noop, BARRIER, 0, false, null);
         }
         flushTransport();
     }
@@ -218,8 +216,8 @@ abstract class Backend {
         countedAttempt = -1;
         ring.success(shardIndex);
         int opaque = Mcbp.opaque(frame);
-        Pending first = inFlight.peekFirst();
-        if (first == null || first.backendOpaque != opaque && !sentHere(opaque)) {
+        InFlightTable table = inFlight;
+        if (table.isEmpty() || table.opaque(0) != opaque && !table.contains(opaque)) {
             // Belongs to no request on this connection: delivering it anywhere would hand some
             // request an answer that is not its own. The requests in flight still get theirs.
             frame.release();
@@ -227,44 +225,45 @@ abstract class Backend {
             return;
         }
         for (;;) {
-            Pending head = inFlight.peekFirst();
-            if (head.backendOpaque == opaque) {
-                if (head.multiPart(frame)) {
+            Waiter waiter = table.waiter(0);
+            long seq = table.seq(0);
+            if (table.opaque(0) == opaque) {
+                if (waiter.multiPart(seq, frame)) {
                     // One of several answer frames (STAT); the entry stays at the head. Part of its
                     // answer is taken, so sending it again would count that part twice.
-                    head.dropRequest();
+                    releaseKept(table, 0);
                     return;
                 }
-                inFlight.pollFirst();
-                head.dropRequest();
-                counters.latency(shardIndex, ticker.nanoTime() - (head.deadlineNanos - timeoutNanos));
+                long deadline = table.deadline(0);
+                releaseKept(table, 0);
+                table.removeHead();
+                counters.latency(shardIndex, ticker.nanoTime() - (deadline - timeoutNanos));
                 graceGiven = false;
-                if (inFlight.isEmpty()) {
+                if (table.isEmpty()) {
                     tailQuiet = false;
                 }
-                head.complete(frame);
+                waiter.answer(seq, frame);
                 return;
             }
-            inFlight.pollFirst();
-            head.dropRequest();
-            if (!head.quiet) {
+            boolean quiet = table.quiet(0);
+            int headOpaque = table.opaque(0);
+            releaseKept(table, 0);
+            table.removeHead();
+            if (!quiet) {
                 frame.release();
-                head.fail(Status.INTERNAL_ERROR);
-                abort("response with opaque " + opaque + " arrived before the answer to " + head.backendOpaque);
+                waiter.fail(seq, Status.INTERNAL_ERROR);
+                abort("response with opaque " + opaque + " arrived before the answer to " + headOpaque);
                 return;
             }
-            head.complete(null);
+            waiter.answer(seq, null);
         }
     }
 
-    /** Whether a request in flight on this connection carries {@code opaque}. */
-    private boolean sentHere(int opaque) {
-        for (Pending p : inFlight) {
-            if (p.backendOpaque == opaque) {
-                return true;
-            }
+    private static void releaseKept(InFlightTable table, int fromHead) {
+        ByteBuf kept = table.takeRequest(fromHead);
+        if (kept != null) {
+            kept.release();
         }
-        return false;
     }
 
     /**
@@ -272,11 +271,13 @@ abstract class Backend {
      * yet on a connection, which belong to them.
      */
     final void failAll(Status status) {
-        ArrayDeque<Pending> failing = takeInFlight();
-        Pending p;
-        while ((p = failing.pollFirst()) != null) {
-            p.dropRequest();
-            p.fail(status);
+        InFlightTable failing = takeInFlight();
+        while (!failing.isEmpty()) {
+            Waiter w = failing.waiter(0);
+            long seq = failing.seq(0);
+            releaseKept(failing, 0);
+            failing.removeHead();
+            w.fail(seq, status);
         }
     }
 
@@ -290,17 +291,22 @@ abstract class Backend {
      * @return how many requests were queued again
      */
     final int retryReads() {
-        ArrayDeque<Pending> lost = takeInFlight();
+        InFlightTable lost = takeInFlight();
         int retried = 0;
-        Pending p;
-        while ((p = lost.pollFirst()) != null) {
-            ByteBuf request = p.request;
+        while (!lost.isEmpty()) {
+            Waiter w = lost.waiter(0);
+            long seq = lost.seq(0);
+            boolean quiet = lost.quiet(0);
+            int readerIndex = lost.keptIndex(0);
+            ByteBuf request = lost.takeRequest(0);
+            lost.removeHead();
             if (request == null) {
-                p.fail(Status.TEMPORARY_FAILURE);
+                w.fail(seq, Status.TEMPORARY_FAILURE);
                 continue;
             }
-            p.request = null;
-            enqueue(request, p);
+            // The first write consumed it: back to where the frame starts.
+            request.readerIndex(readerIndex);
+            enqueue(request, w, seq, quiet, null);
             retried++;
         }
         if (retried > 0) {
@@ -311,12 +317,7 @@ abstract class Backend {
 
     /** Whether {@link #retryReads} would queue anything again. */
     final boolean hasRetryableReads() {
-        for (Pending p : inFlight) {
-            if (p.request != null) {
-                return true;
-            }
-        }
-        return false;
+        return inFlight.anyKept();
     }
 
     /**
@@ -324,14 +325,14 @@ abstract class Backend {
      * is replaced before any entry is failed: failing one can make a client send at once, and its
      * request belongs in the new table, not in the one being emptied.
      */
-    private ArrayDeque<Pending> takeInFlight() {
+    private InFlightTable takeInFlight() {
         tailQuiet = false;
         graceGiven = false;
         cancelTimer();
         discardUnsent();
-        ArrayDeque<Pending> taken = inFlight;
+        InFlightTable taken = inFlight;
         if (!taken.isEmpty()) {
-            inFlight = new ArrayDeque<>();
+            inFlight = new InFlightTable(taken.capacity());
         }
         return taken;
     }
@@ -351,11 +352,10 @@ abstract class Backend {
 
     private void onTimer() {
         timer = null;
-        Pending head = inFlight.peekFirst();
-        if (head == null) {
+        if (inFlight.isEmpty()) {
             return;
         }
-        long left = head.deadlineNanos - ticker.nanoTime();
+        long left = inFlight.deadline(0) - ticker.nanoTime();
         if (left > 0) {
             timer = loop.schedule(this::onTimer, left, TimeUnit.NANOSECONDS);
             return;
@@ -377,20 +377,16 @@ abstract class Backend {
     }
 
     /** The NOOP kvgate adds behind quiet requests; its answer goes nowhere. */
-    private static final class Barrier extends Pending {
-        Barrier() {
-            super(false);
-        }
-
+    private static final Waiter BARRIER = new Waiter() {
         @Override
-        void complete(ByteBuf response) {
+        public void answer(long seq, ByteBuf response) {
             if (response != null) {
                 response.release();
             }
         }
 
         @Override
-        void fail(Status status) {
+        public void fail(long seq, Status status) {
         }
-    }
+    };
 }

@@ -39,6 +39,8 @@ final class LoopBackends {
     private final Map<Integer, Backend[]> byShard = new HashMap<>();
     /** Key bytes copied out of a (usually direct) frame for hashing; keys are at most 250 bytes. */
     private final byte[] keyScratch = new byte[256];
+    /** This loop's MD5/CRC state for key hashing: no ThreadLocal lookup per request. */
+    private final dev.kvgate.routing.KeyHashState hashState = new dev.kvgate.routing.KeyHashState();
 
     /** This loop's request counters. */
     final LoopCounters counters;
@@ -73,7 +75,7 @@ final class LoopBackends {
         }
         int length = Mcbp.keyLength(frame);
         frame.getBytes(Mcbp.keyIndex(frame), keyScratch, 0, length);
-        return r.toMember()[r.locator().shardOf(keyScratch, 0, length)];
+        return r.toMember()[r.locator().shardOf(keyScratch, 0, length, hashState)];
     }
 
     /** A connection to the shard at {@code position}: round robin over those accepting work, else any (which fails fast). */

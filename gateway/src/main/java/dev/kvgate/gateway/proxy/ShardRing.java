@@ -188,6 +188,13 @@ public final class ShardRing {
         return m.members[m.positionOf(key, offset, length)];
     }
 
+    /** The same, hashing with the calling event loop's own scratch state (no ThreadLocal). */
+    public int shardOf(byte[] key, int offset, int length, dev.kvgate.routing.KeyHashState state) {
+        Membership m = current;
+        Ring r = m.ring;
+        return m.members[r.only >= 0 ? r.only : r.toMember[r.locator.shardOf(key, offset, length, state)]];
+    }
+
     /** The indexes of the shards of the current topology, in placement order. */
     public int[] shards() {
         return current.members.clone();

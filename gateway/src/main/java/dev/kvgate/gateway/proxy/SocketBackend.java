@@ -58,6 +58,11 @@ final class SocketBackend extends Backend {
      * ({@link #discardUnsent}).
      */
     private final ArrayDeque<ByteBuf> heldWhileConnecting = new ArrayDeque<>();
+    /**
+     * Frames of this turn not written yet: consecutive frames lying back to back in one client read
+     * buffer leave as one slice at the next flush. Owned here like {@link #heldWhileConnecting}.
+     */
+    private final SliceRun run = new SliceRun();
     /** The connection in service; only its answers and its loss count (see {@link Inbound}). */
     private Channel channel;
     private long backoffMillis;
@@ -293,6 +298,7 @@ final class SocketBackend extends Backend {
 
     @Override
     protected void discardUnsent() {
+        run.release();
         ByteBuf held;
         while ((held = heldWhileConnecting.pollFirst()) != null) {
             held.release();
@@ -302,8 +308,10 @@ final class SocketBackend extends Backend {
     @Override
     protected void transmit(ByteBuf frame) {
         if (state == State.ACTIVE) {
-            // Ownership: the transport's from here on, also on failure.
-            channel.write(frame, channel.voidPromise());
+            if (!run.append(frame)) {
+                writeRun();
+                run.append(frame);
+            }
         } else {
             heldWhileConnecting.addLast(frame);
         }
@@ -312,7 +320,16 @@ final class SocketBackend extends Backend {
     @Override
     protected void flushTransport() {
         if (state == State.ACTIVE) {
+            writeRun();
             channel.flush();
+        }
+    }
+
+    private void writeRun() {
+        ByteBuf out = run.take();
+        if (out != null) {
+            // Ownership: the transport's from here on, also on failure.
+            channel.write(out, channel.voidPromise());
         }
     }
 

@@ -12,14 +12,15 @@ import java.util.Set;
 /**
  * STAT through the gateway: asks every shard, adds up their counters (items, bytes, hits, misses,
  * evictions ...) and answers one stat group as a single shard would, with the gateway's own values
- * (pid, uptime, version, connections) in place of the shards'.
+ * (pid, uptime, version, connections) in place of the shards'. One object per STAT, a rare command.
  */
-final class StatsSlot {
+final class StatsMerge {
     /** Values that describe one process, not an amount: the first shard's value stands. */
     private static final Set<String> NOT_ADDED = Set.of("pid", "uptime", "time", "version", "libevent",
             "pointer_size", "threads", "max_connections", "hash_power_level", "reserved_fds", "hash_bytes");
 
-    private final Slot slot;
+    private final ResponseQueue queue;
+    private final long seq;
     private final boolean general;
     private final Map<String, String> gateway;
     private final Map<String, String> merged = new LinkedHashMap<>();
@@ -30,17 +31,19 @@ final class StatsSlot {
      * @param general whether this is the group-less STAT, which gets the gateway's own entries
      * @param gateway the gateway's entries, listed first and overriding the shards'
      */
-    StatsSlot(Slot slot, int shards, boolean general, Map<String, String> gateway) {
-        this.slot = slot;
+    StatsMerge(ResponseQueue queue, long seq, int shards, boolean general, Map<String, String> gateway) {
+        this.queue = queue;
+        this.seq = seq;
         this.remaining = shards;
         this.general = general;
         this.gateway = gateway;
     }
 
-    Pending part() {
-        return new Pending(false) {
+    /** The waiter of each shard's copy (the shards' sequence numbers are not used). */
+    Waiter part() {
+        return new Waiter() {
             @Override
-            boolean multiPart(ByteBuf frame) {
+            public boolean multiPart(long ignored, ByteBuf frame) {
                 if (Mcbp.status(frame) != 0 || Mcbp.keyLength(frame) == 0) {
                     return false;
                 }
@@ -54,7 +57,7 @@ final class StatsSlot {
             }
 
             @Override
-            void complete(ByteBuf response) {
+            public void answer(long ignored, ByteBuf response) {
                 if (response != null && Mcbp.status(response) != 0 && error == null) {
                     error = response;
                 } else if (response != null) {
@@ -64,9 +67,9 @@ final class StatsSlot {
             }
 
             @Override
-            void fail(Status status) {
+            public void fail(long ignored, Status status) {
                 if (error == null) {
-                    error = slot.session.error(slot.opcode, status, slot.clientOpaque);
+                    error = queue.error(queue.opcode(seq), status, queue.clientOpaque(seq));
                 }
                 done();
             }
@@ -97,7 +100,7 @@ final class StatsSlot {
         if (error != null) {
             ByteBuf e = error;
             error = null;
-            slot.complete(e);
+            queue.answer(seq, e);
             return;
         }
         Map<String, String> all = new LinkedHashMap<>();
@@ -105,7 +108,7 @@ final class StatsSlot {
             all.putAll(gateway);
         }
         merged.forEach(all::putIfAbsent);
-        slot.settle(build(slot.session.alloc(), slot.clientOpaque, all));
+        queue.settle(seq, build(queue.alloc(), queue.clientOpaque(seq), all));
     }
 
     /** One buffer of exact size holding a STAT answer: a frame per entry, then the terminator. */
