@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -274,9 +273,5 @@ public final class TopologyManager implements AutoCloseable {
      */
     public static void checkHttpTrust(TopologySettings.Http http) {
         HttpSource.sslContext(http);
-    }
-
-    static String names(List<ShardSettings> shards) {
-        return shards.stream().map(ShardSettings::ringName).collect(Collectors.joining(", "));
     }
 }
