@@ -113,7 +113,7 @@ class JarIT {
         Path conf = dir.resolve("kvgate.conf");
         Files.writeString(conf, "kvgate { io-threads = 1, embedded.shards = 1, listeners = [ { name = plain, host = \"127.0.0.1\", "
                 + "port = " + plain + " }, { name = tls, host = \"127.0.0.1\", port = " + FreePorts.next()
-                + ", tls = true } ] }\n");
+                + ", tls = true } ], admin { host = \"127.0.0.1\", port = 0 } }\n");
         Process p = start(dir, "-c", conf.toString());
         awaitLog(dir, p, "kvgate listening");
         return p;
