@@ -13,6 +13,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +42,10 @@ class LogsIT {
                 "-jar", JAR.toString(), "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(logFile.toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(logFile).contains("kvgate listening")) {
+            Await.until(Duration.ofSeconds(30), "kvgate listening", () -> {
                 assertTrue(p.isAlive(), Files.readString(logFile));
-                assertTrue(System.nanoTime() < deadline, Files.readString(logFile));
-                Thread.sleep(50);
-            }
+                return Files.readString(logFile).contains("kvgate listening");
+            });
             try (McbpClient c = McbpClient.connect("127.0.0.1", plain)) {
                 assertEquals(0, c.set("log-key", "v").status());
                 assertEquals(1, c.get("log-missing").status());
@@ -56,10 +55,8 @@ class LogsIT {
                 assertEquals("v", c.get("log-key").valueString());
             }
             // The three answers' access lines are written before the process is stopped.
-            while (Files.readString(logFile).split("\"kvgate.access\"", -1).length - 1 < 3) {
-                assertTrue(System.nanoTime() < deadline, Files.readString(logFile));
-                Thread.sleep(50);
-            }
+            Await.until(Duration.ofSeconds(30), "three access lines",
+                    () -> Files.readString(logFile).split("\"kvgate.access\"", -1).length - 1 >= 3);
         } finally {
             p.destroy();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS));

@@ -168,17 +168,13 @@ class SmallContainerIT {
     }
 
     private static String awaitLog(Path log, Process p, String marker) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
+        Await.until(Duration.ofSeconds(60), "'" + marker + "' in the log", () -> {
             String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            if (text.contains(marker)) {
-                return text;
-            }
-            if (!p.isAlive()) {
+            if (!text.contains(marker) && !p.isAlive()) {
                 throw new AssertionError("kvgate exited with " + p.exitValue() + ":\n" + text);
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no '" + marker + "' in the log:\n" + Files.readString(log));
+            return text.contains(marker);
+        });
+        return Files.readString(log, StandardCharsets.UTF_8);
     }
 }

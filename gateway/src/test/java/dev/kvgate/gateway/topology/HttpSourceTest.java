@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,11 +39,14 @@ class HttpSourceTest {
     private static final Duration TIMEOUT = Duration.ofMillis(300);
 
     private WireMockServer http;
+    /** One permit per request WireMock has answered: what tests wait on. */
+    private final Semaphore served = new Semaphore(0);
     private final BlockingQueue<List<ShardSettings>> lists = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() {
         http = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        http.addMockServiceRequestListener((request, response) -> served.release());
         http.start();
     }
 
@@ -72,13 +76,9 @@ class HttpSourceTest {
 
     /** Waits until WireMock has served {@code rounds} more requests. */
     private void rounds(int rounds) throws InterruptedException {
-        int until = http.getAllServeEvents().size() + rounds;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (http.getAllServeEvents().size() < until) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the source stopped asking");
-            }
-            Thread.sleep(5);
+        served.drainPermits();
+        if (!served.tryAcquire(rounds, 10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the source stopped asking");
         }
     }
 

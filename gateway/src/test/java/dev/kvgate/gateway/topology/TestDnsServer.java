@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -85,6 +86,8 @@ public final class TestDnsServer implements AutoCloseable {
     private final Channel channel;
     private final Map<String, List<Rr>> zone = new ConcurrentHashMap<>();
     public final AtomicInteger queries = new AtomicInteger();
+    /** One permit per query received: what tests wait on. */
+    public final Semaphore received = new Semaphore(0);
     public volatile Mode mode = Mode.ANSWER;
     public volatile boolean shuffle;
 
@@ -116,6 +119,7 @@ public final class TestDnsServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
             queries.incrementAndGet();
+            received.release();
             if (mode == Mode.SILENT) {
                 return;
             }
