@@ -10,14 +10,17 @@ import dev.kvgate.client.Response;
 import dev.kvgate.gateway.GatewayFixture;
 import dev.kvgate.gateway.TransportKind;
 import dev.kvgate.gateway.admin.AdminHttp;
+import dev.kvgate.it.Await;
 import dev.kvgate.it.Shards;
 import dev.kvgate.testkit.FreePorts;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,16 +39,12 @@ class AdminIT {
 
     private static HttpResponse<String> await(GatewayFixture g, String path, Predicate<HttpResponse<String>> until)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        HttpResponse<String> r;
-        do {
-            r = get(g, path);
-            if (until.test(r)) {
-                return r;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("still " + r.statusCode() + " " + r.body());
+        AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
+        Await.until(Duration.ofSeconds(20), "the expected answer from " + path, () -> {
+            last.set(get(g, path));
+            return until.test(last.get());
+        });
+        return last.get();
     }
 
     static double sample(String metrics, String series) {

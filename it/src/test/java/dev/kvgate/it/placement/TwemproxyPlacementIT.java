@@ -3,6 +3,7 @@ package dev.kvgate.it.placement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kvgate.it.Await;
 import dev.kvgate.routing.Node;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -184,19 +186,15 @@ class TwemproxyPlacementIT {
     }
 
     private static void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
+        Await.until(Duration.ofSeconds(10), "nutcracker listening on " + port, () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-                return;
+                return true;
             } catch (IOException e) {
                 assertTrue(nutcracker.isAlive(), "nutcracker exited: see target/placement-reference/nutcracker.out");
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
+                return false;
             }
-        }
+        });
     }
 
     /** A memcached stand-in that answers every get with a miss and records the key (as hex). */
