@@ -81,9 +81,6 @@ done
 
 # --- what this needs ------------------------------------------------------------------------------
 
-POLICY_RC=/usr/sbin/policy-rc.d
-POLICY_RC_OURS=false
-
 install_packages() {
     local missing=()
     command -v memcached >/dev/null || missing+=(memcached)
@@ -92,33 +89,7 @@ install_packages() {
     command -v taskset >/dev/null || missing+=(util-linux)
     command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
     command -v mvn >/dev/null || missing+=(maven)
-    ((${#missing[@]})) || return 0
-    [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}: run as root or apt-get install them"
-    log "installing ${missing[*]}"
-    # The packages' own services (memcached on 11211, haproxy) must not start.
-    if [[ ! -e $POLICY_RC ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
-        chmod +x "$POLICY_RC"
-        POLICY_RC_OURS=true
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    remove_policy_rc
-}
-
-remove_policy_rc() {
-    if $POLICY_RC_OURS; then
-        rm -f "$POLICY_RC"
-        POLICY_RC_OURS=false
-    fi
-}
-
-build_jars() {
-    if [[ ! -f $KVGATE_JAR || ! -f $CERTS_JAR ]]; then
-        log "building the project (mvn -q -B -DskipTests package)"
-        (cd "$ROOT" && mvn -q -B -DskipTests package)
-    fi
-    [[ -f $KVGATE_JAR ]] || die "no $KVGATE_JAR after the build"
+    apt_install "${missing[@]}"
 }
 
 java_major() {

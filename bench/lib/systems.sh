@@ -250,3 +250,40 @@ stop_systems() {
         unset "PIDS[$name]"
     done
 }
+
+# ---- shared by compare.sh and footprint.sh ----
+
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_RC_OURS=false
+
+# Installs the Debian packages named (as root); their own services (memcached on 11211, haproxy,
+# hitch) must not start: nothing may run on the machine that the script did not start and stop.
+apt_install() {
+    (($#)) || return 0
+    [[ $(id -u) -eq 0 ]] || die "missing $*: run as root or apt-get install them"
+    log "installing $*"
+    if [[ ! -e $POLICY_RC ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
+        chmod +x "$POLICY_RC"
+        POLICY_RC_OURS=true
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    remove_policy_rc
+}
+
+remove_policy_rc() {
+    if $POLICY_RC_OURS; then
+        rm -f "$POLICY_RC"
+        POLICY_RC_OURS=false
+    fi
+}
+
+# Builds the jars the scripts run when they are absent.
+build_jars() {
+    if [[ ! -f $KVGATE_JAR || ! -f $CERTS_JAR ]]; then
+        log "building the project (mvn -q -B -DskipTests package)"
+        (cd "$ROOT" && mvn -q -B -DskipTests package)
+    fi
+    [[ -f $KVGATE_JAR ]] || die "no $KVGATE_JAR after the build"
+}
