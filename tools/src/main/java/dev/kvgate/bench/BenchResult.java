@@ -1,5 +1,6 @@
 package dev.kvgate.bench;
 
+import dev.kvgate.tools.Json;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.HdrHistogram.Histogram;
@@ -83,24 +84,6 @@ record BenchResult(BenchOptions options, String transport, double durationSecond
     }
 
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return Json.quote(s);
     }
 }
