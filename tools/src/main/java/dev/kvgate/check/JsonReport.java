@@ -2,7 +2,6 @@ package dev.kvgate.check;
 
 import dev.kvgate.tools.Json;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
