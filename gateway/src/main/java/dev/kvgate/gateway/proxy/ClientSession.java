@@ -85,6 +85,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         auth = authenticator.newConnection(channel);
         queue = new ResponseQueue(channel, ctx.alloc(), counts, backends.counters, this,
                 Math.min(limits.maxInFlight(), 16));
+        if (ctx.pipeline().get(SslHandler.class) != null) {
+            queue.countEncryptedWrites(budget);
+        }
         local = new LocalCommands(channel, ctx.alloc(), queue, auth, stats, registry, backends, this);
         router = new Router(channel, ctx.alloc(), backends, queue, local::gatewayStats);
         pressure = new Backpressure(channel, budget, limits.maxInFlight(), queue, local::authPending,

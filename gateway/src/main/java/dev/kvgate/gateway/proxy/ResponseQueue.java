@@ -1,5 +1,6 @@
 package dev.kvgate.gateway.proxy;
 
+import dev.kvgate.gateway.memory.MemoryBudget;
 import dev.kvgate.mcbp.Frames;
 import dev.kvgate.mcbp.Mcbp;
 import dev.kvgate.mcbp.Responses;
@@ -53,6 +54,8 @@ final class ResponseQueue implements Waiter {
     private final SliceRun run = new SliceRun();
     /** Bytes of read buffers held by waiting answers (see {@link #PINNED}). */
     private long pinnedBytes;
+    /** On a TLS connection, what the encrypted copies of large answers are counted against; else null. */
+    private MemoryBudget encrypted;
 
     private byte[] opcode;
     private int[] opaque;
@@ -307,12 +310,33 @@ final class ResponseQueue implements Waiter {
         scheduleFlush();
     }
 
+    /**
+     * Counts a TLS connection's large writes against {@code budget} until they are written. The
+     * SslHandler frees an answer, and with it the answer's own reservation, as soon as it has encrypted
+     * it; the encrypted copy then waits in the channel's outbound buffer for as long as the client
+     * takes to read it. Without this, 40 slow TLS readers of 900 KB values held 36 MB the budget did
+     * not see.
+     */
+    void countEncryptedWrites(MemoryBudget budget) {
+        this.encrypted = budget;
+    }
+
     private void writeRun() {
         ByteBuf out = run.take();
-        if (out != null) {
-            // Ownership: the transport's from here on, also on failure.
-            channel.write(out, channel.voidPromise());
+        if (out == null) {
+            return;
         }
+        MemoryBudget budget = encrypted;
+        int bytes = out.readableBytes();
+        if (budget != null && bytes >= budget.largeFrame()) {
+            // Reserved before the write: the encrypted copy exists from the wrap (in this call or at the
+            // flush) until the socket took it, or the write failed.
+            budget.forceReserve(bytes);
+            channel.write(out).addListener(written -> budget.release(bytes));
+            return;
+        }
+        // Ownership: the transport's from here on, also on failure.
+        channel.write(out, channel.voidPromise());
     }
 
     private void scheduleFlush() {
