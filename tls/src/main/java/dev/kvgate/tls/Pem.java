@@ -1,70 +1,53 @@
 package dev.kvgate.tls;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.RSAPrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import javax.crypto.Cipher;
-import javax.crypto.EncryptedPrivateKeyInfo;
-import javax.crypto.SecretKey;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.PBEKeySpec;
-import javax.crypto.spec.PBEParameterSpec;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.sec.ECPrivateKey;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMException;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.bc.BcPEMDecryptorProvider;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemObjectGenerator;
-import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * Reads and writes PEM certificates and private keys, including the key formats Netty's own PEM reader
  * does not take: PKCS#1 ({@code RSA PRIVATE KEY}), SEC1 ({@code EC PRIVATE KEY}), encrypted PKCS#8
  * ({@code ENCRYPTED PRIVATE KEY}) and OpenSSL's legacy encrypted PKCS#1/SEC1 ({@code Proc-Type: 4,ENCRYPTED}).
  *
- * <p>Keys are converted with the JDK's KeyFactories; BouncyCastle is not registered as a JCA provider.
- * Errors name the file they come from.
+ * <p>Reading certificates and unencrypted PKCS#8, PKCS#1 and SEC1 keys (what a server reads at every start
+ * and certificate reload) uses the JDK alone: the PEM text is split here, certificates go through the JDK's
+ * X.509 {@link CertificateFactory} and keys through its {@link KeyFactory}s, PKCS#1 and SEC1 wrapped as
+ * PKCS#8 by {@link Der}. Encrypted keys and rarer formats, and all writing, are done by {@link BcPem} with
+ * BouncyCastle, whose classes are therefore loaded only when one of those is used. This class must not
+ * reference BouncyCastle itself: {@code PemTest} checks in a fresh JVM that reading loads none of it.
+ *
+ * <p>Errors name the file they come from.
  */
 public final class Pem {
 
-    private static final String PBES2_AES_256 = "PBEWithHmacSHA256AndAES_256";
-    private static final int PBKDF2_ITERATIONS = 100_000;
-    private static final int SALT_BYTES = 16;
-    private static final int IV_BYTES = 16;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String BEGIN = "-----BEGIN ";
+    private static final String END = "-----END ";
+    private static final String DASHES = "-----";
+
+    private static final String OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
+    /** AlgorithmIdentifier { rsaEncryption, NULL }: what a PKCS#1 key is wrapped with. */
+    private static final byte[] RSA_ALGORITHM = Der.tlv(Der.SEQUENCE, Der.oid("1.2.840.113549.1.1.1"),
+            new byte[] {Der.NULL, 0});
 
     private Pem() {
     }
 
-    // ---- writing ----
+    // ---- writing (BouncyCastle; for tests, the test PKI and generated certificates) ----
 
     /** Certificates as consecutive {@code CERTIFICATE} blocks, in the given order (leaf first for a chain). */
     public static String certificates(X509Certificate... certificates) {
@@ -72,20 +55,12 @@ public final class Pem {
     }
 
     public static String certificates(List<X509Certificate> certificates) {
-        StringWriter out = new StringWriter();
-        try (PemWriter writer = new PemWriter(out)) {
-            for (X509Certificate certificate : certificates) {
-                writer.writeObject(new PemObject("CERTIFICATE", certificate.getEncoded()));
-            }
-        } catch (IOException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot encode certificate", e);
-        }
-        return out.toString();
+        return BcPem.certificates(certificates);
     }
 
     /** An unencrypted PKCS#8 {@code PRIVATE KEY} block: the format kvgate and Netty both read. */
     public static String privateKey(PrivateKey key) {
-        return write(new PemObject("PRIVATE KEY", privateKeyInfo(key)));
+        return BcPem.privateKey(key);
     }
 
     /**
@@ -93,24 +68,7 @@ public final class Pem {
      * AES-256-CBC), as {@code openssl pkcs8 -topk8 -v2 aes-256-cbc} writes.
      */
     public static String encryptedPrivateKey(PrivateKey key, char[] password) {
-        try {
-            byte[] salt = new byte[SALT_BYTES];
-            byte[] iv = new byte[IV_BYTES];
-            RANDOM.nextBytes(salt);
-            RANDOM.nextBytes(iv);
-            PBEParameterSpec spec = new PBEParameterSpec(salt, PBKDF2_ITERATIONS, new IvParameterSpec(iv));
-            SecretKey secret = SecretKeyFactory.getInstance(PBES2_AES_256).generateSecret(new PBEKeySpec(password));
-            Cipher cipher = Cipher.getInstance(PBES2_AES_256);
-            cipher.init(Cipher.ENCRYPT_MODE, secret, spec);
-            byte[] encrypted = cipher.doFinal(privateKeyInfo(key));
-            // javax.crypto.EncryptedPrivateKeyInfo cannot name PBES2 parameters on JDK 17: encode it here.
-            AlgorithmIdentifier scheme = new AlgorithmIdentifier(PKCSObjectIdentifiers.id_PBES2,
-                    ASN1Primitive.fromByteArray(cipher.getParameters().getEncoded()));
-            byte[] der = new org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo(scheme, encrypted).getEncoded();
-            return write(new PemObject("ENCRYPTED PRIVATE KEY", der));
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot encrypt private key", e);
-        }
+        return BcPem.encryptedPrivateKey(key, password);
     }
 
     /**
@@ -118,22 +76,7 @@ public final class Pem {
      * what older tools and {@code openssl genrsa} / {@code openssl ecparam -genkey} produce.
      */
     public static String traditionalPrivateKey(PrivateKey key) {
-        try {
-            PrivateKeyInfo info = PrivateKeyInfo.getInstance(privateKeyInfo(key));
-            if (key instanceof java.security.interfaces.ECPrivateKey ec) {
-                // The JDK's PKCS#8 keeps the curve only in the algorithm identifier; SEC1 needs it inside.
-                ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
-                ECPrivateKey withCurve = new ECPrivateKey(ec.getParams().getOrder().bitLength(), sec1.getKey(),
-                        sec1.getPublicKey(), info.getPrivateKeyAlgorithm().getParameters());
-                return write(new PemObject("EC PRIVATE KEY", withCurve.getEncoded()));
-            }
-            if (key instanceof RSAPrivateKey) {
-                return write(new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
-            }
-            throw new IllegalArgumentException("no traditional PEM form for " + key.getAlgorithm() + " keys");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode private key", e);
-        }
+        return BcPem.traditionalPrivateKey(key);
     }
 
     /** Writes {@code pem} to {@code file} (replacing it) and returns the file. */
@@ -146,46 +89,32 @@ public final class Pem {
         }
     }
 
-    private static byte[] privateKeyInfo(PrivateKey key) {
-        if (!"PKCS#8".equals(key.getFormat())) {
-            throw new IllegalArgumentException("cannot write a " + key.getFormat() + " key as PKCS#8");
-        }
-        return key.getEncoded();
-    }
-
-    private static String write(PemObjectGenerator generator) {
-        StringWriter out = new StringWriter();
-        try (PemWriter writer = new PemWriter(out)) {
-            writer.writeObject(generator);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode PEM object", e);
-        }
-        return out.toString();
-    }
-
-    private static String write(PemObject object) {
-        return write(() -> object);
-    }
-
-    // ---- reading ----
+    // ---- reading (JDK only for certificates and unencrypted keys) ----
 
     /** Every certificate in a PEM file, in file order; throws naming the file if there are none. */
     public static List<X509Certificate> readCertificates(Path file) {
         return readCertificates(read(file), file.toString());
     }
 
-    /** Every certificate in PEM text; {@code source} names it in errors. */
+    /**
+     * Every certificate ({@code CERTIFICATE} or {@code X509 CERTIFICATE} block) in PEM text, in order;
+     * other blocks and text around the blocks are skipped. {@code source} names the text in errors.
+     */
     public static List<X509Certificate> readCertificates(String pem, String source) {
         List<X509Certificate> certificates = new ArrayList<>();
-        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object object;
-            while ((object = parser.readObject()) != null) {
-                if (object instanceof X509CertificateHolder holder) {
-                    certificates.add(converter.getCertificate(holder));
+        try {
+            CertificateFactory factory = null;
+            Blocks blocks = new Blocks(pem);
+            for (Block block = blocks.next(); block != null; block = blocks.next()) {
+                if (!block.label.equals("CERTIFICATE") && !block.label.equals("X509 CERTIFICATE")) {
+                    continue;
                 }
+                if (factory == null) {
+                    factory = CertificateFactory.getInstance("X.509");
+                }
+                certificates.add(certificate(factory, block));
             }
-        } catch (IOException | CertificateException | RuntimeException e) {
+        } catch (CertificateException | IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": not a readable PEM certificate file: " + e.getMessage(), e);
         }
         if (certificates.isEmpty()) {
@@ -194,74 +123,119 @@ public final class Pem {
         return certificates;
     }
 
+    private static X509Certificate certificate(CertificateFactory factory, Block block) {
+        try {
+            ByteArrayInputStream der = new ByteArrayInputStream(block.decode());
+            X509Certificate certificate = (X509Certificate) factory.generateCertificate(der);
+            if (der.available() != 0) {
+                throw new IllegalArgumentException(der.available() + " bytes after the certificate");
+            }
+            return certificate;
+        } catch (CertificateException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(block + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The first private key in a PEM file, decrypted with {@code password} when it is encrypted. */
     public static PrivateKey readPrivateKey(Path file, Optional<String> password) {
         return readPrivateKey(read(file), file.toString(), password);
     }
 
-    /** The first private key in PEM text; {@code source} names it in errors. */
+    /**
+     * The first private key in PEM text; {@code source} names it in errors. Unencrypted {@code PRIVATE KEY}
+     * (PKCS#8: RSA, RSASSA-PSS, EC, EdDSA, XDH, DSA), {@code RSA PRIVATE KEY} (PKCS#1) and {@code EC PRIVATE
+     * KEY} (SEC1 with a named curve) are read with the JDK; an encrypted key or another {@code ... PRIVATE
+     * KEY} block goes to {@link BcPem}, which reads it as this class did before, with BouncyCastle.
+     */
     public static PrivateKey readPrivateKey(String pem, String source, Optional<String> password) {
-        boolean encryptedKey = false;
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            Object object;
-            while ((object = parser.readObject()) != null) {
-                if (object instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
+        boolean otherFormat = false;
+        try {
+            Blocks blocks = new Blocks(pem);
+            for (Block block = blocks.next(); block != null; block = blocks.next()) {
+                // Certificates, EC PARAMETERS (openssl ecparam -genkey writes them first) ...: not keys.
+                if (!block.label.endsWith("PRIVATE KEY")) {
+                    continue;
                 }
-                if (object instanceof PEMKeyPair pair) {
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                PrivateKey key = block.headers ? null : readUnencrypted(block);
+                if (key != null) {
+                    return key;
                 }
-                if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
-                    encryptedKey = true;
-                    char[] secret = requirePassword(password, source);
-                    return converter.getPrivateKey(decrypt(encrypted, secret));
-                }
-                if (object instanceof PEMEncryptedKeyPair encrypted) {
-                    encryptedKey = true;
-                    char[] secret = requirePassword(password, source);
-                    // Lightweight decryptor: OpenSSL's legacy key derivation is not in the JDK providers.
-                    return converter.getPrivateKey(encrypted.decryptKeyPair(
-                            new BcPEMDecryptorProvider(secret)).getPrivateKeyInfo());
-                }
+                otherFormat = true;
+                break;
             }
-        } catch (PEMException | GeneralSecurityException e) {
-            throw new IllegalArgumentException(source + (encryptedKey
-                    ? ": cannot decrypt private key (wrong key password?): " : ": not a usable private key: ")
-                    + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
-                    && iae.getMessage().startsWith(source)) {
-                throw iae;
-            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(source + ": not a usable private key: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": not a readable PEM private key: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException(source + ": no PRIVATE KEY block found");
+        if (!otherFormat) {
+            throw new IllegalArgumentException(source + ": no PRIVATE KEY block found");
+        }
+        // Headers (Proc-Type: 4,ENCRYPTED), ENCRYPTED PRIVATE KEY, DSA PRIVATE KEY, SEC1 without a curve ...
+        return BcPem.readPrivateKey(pem, source, password);
     }
 
-    /*
-     * The JDK decrypts PBES2 (PBKDF2 + AES) and the PKCS#12 PBE schemes itself; BouncyCastle's JCE
-     * decryptor would ask for "AES/CBC/PKCS7Padding", which only the (unregistered) BC provider has.
-     */
-    private static PrivateKeyInfo decrypt(PKCS8EncryptedPrivateKeyInfo encrypted, char[] password)
-            throws IOException, GeneralSecurityException {
-        EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(encrypted.getEncoded());
-        AlgorithmParameters parameters = info.getAlgParameters();
-        // For PBES2 the parameters name the full scheme, e.g. PBEWithHmacSHA256AndAES_256.
-        String algorithm = parameters != null ? parameters.toString() : info.getAlgName();
-        SecretKey secret = SecretKeyFactory.getInstance(algorithm).generateSecret(new PBEKeySpec(password));
-        Cipher cipher = Cipher.getInstance(algorithm);
-        cipher.init(Cipher.DECRYPT_MODE, secret, parameters);
+    /** The key in an unencrypted block, or null when this is a format left to {@link BcPem}. */
+    private static PrivateKey readUnencrypted(Block block) throws GeneralSecurityException {
         try {
-            return PrivateKeyInfo.getInstance(info.getKeySpec(cipher).getEncoded());
+            switch (block.label) {
+                case "PRIVATE KEY" -> {
+                    byte[] der = block.decode();
+                    Der.Reader info = new Der.Reader(der).expect(Der.SEQUENCE, "PrivateKeyInfo").children();
+                    info.expect(Der.INTEGER, "PrivateKeyInfo version");
+                    Der.Reader algorithm = info.expect(Der.SEQUENCE, "PrivateKeyInfo algorithm").children();
+                    algorithm.expect(Der.OBJECT_IDENTIFIER, "PrivateKeyInfo algorithm");
+                    return generate(keyAlgorithm(Der.oidString(algorithm.content())), der);
+                }
+                case "RSA PRIVATE KEY" -> {
+                    // PKCS#1 RSAPrivateKey; the KeyFactory checks its fields.
+                    return generate("RSA", Der.privateKeyInfo(RSA_ALGORITHM, block.decode()));
+                }
+                case "EC PRIVATE KEY" -> {
+                    // SEC1: SEQUENCE { INTEGER 1, OCTET STRING key, [0] parameters OPTIONAL, [1] BIT STRING OPTIONAL }.
+                    // PKCS#8 names the curve in the AlgorithmIdentifier, so it is copied there from [0];
+                    // the JDK's EC key ignores [0] and [1] inside.
+                    byte[] sec1 = block.decode();
+                    Der.Reader fields = new Der.Reader(sec1).expect(Der.SEQUENCE, "ECPrivateKey").children();
+                    fields.expect(Der.INTEGER, "ECPrivateKey version");
+                    fields.expect(Der.OCTET_STRING, "ECPrivateKey privateKey");
+                    while (fields.hasNext()) {
+                        if (fields.next() == Der.CONTEXT_0) {
+                            Der.Reader parameters = fields.children();
+                            parameters.next();
+                            byte[] algorithm = Der.tlv(Der.SEQUENCE, Der.oid(OID_EC_PUBLIC_KEY), parameters.encoded());
+                            return generate("EC", Der.privateKeyInfo(algorithm, sec1));
+                        }
+                    }
+                    return null;
+                }
+                default -> {
+                    return null;
+                }
+            }
         } catch (IllegalArgumentException e) {
-            throw new InvalidKeyException("decrypted data is not a private key", e);
+            throw new IllegalArgumentException(block + ": " + e.getMessage(), e);
         }
     }
 
-    private static char[] requirePassword(Optional<String> password, String source) {
-        return password.map(String::toCharArray).orElseThrow(() -> new IllegalArgumentException(
-                source + ": private key is encrypted and no key password is configured"));
+    private static PrivateKey generate(String algorithm, byte[] pkcs8) throws GeneralSecurityException {
+        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    }
+
+    /** The JCA KeyFactory name of a PKCS#8 key algorithm OID. */
+    private static String keyAlgorithm(String oid) {
+        return switch (oid) {
+            case "1.2.840.113549.1.1.1" -> "RSA";
+            case "1.2.840.113549.1.1.10" -> "RSASSA-PSS";
+            case OID_EC_PUBLIC_KEY -> "EC";
+            case "1.3.101.110" -> "X25519";
+            case "1.3.101.111" -> "X448";
+            case "1.3.101.112" -> "Ed25519";
+            case "1.3.101.113" -> "Ed448";
+            case "1.2.840.10040.4.1" -> "DSA";
+            // As BouncyCastle's converter did: the JDK's providers know some algorithms by OID alone.
+            default -> oid;
+        };
     }
 
     private static String read(Path file) {
@@ -272,6 +246,99 @@ public final class Pem {
             throw new IllegalArgumentException(file + ": file not found", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One {@code -----BEGIN label-----} ... {@code -----END label-----} block (RFC 7468): its label,
+     * whether it has RFC 1421 headers ({@code Proc-Type}, {@code DEK-Info}), and its Base64 body.
+     */
+    private static final class Block {
+        final String label;
+        final int number;
+        final boolean headers;
+        private final String base64;
+
+        Block(String label, int number, boolean headers, String base64) {
+            this.label = label;
+            this.number = number;
+            this.headers = headers;
+            this.base64 = base64;
+        }
+
+        byte[] decode() {
+            try {
+                return Base64.getDecoder().decode(base64);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad Base64: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return label + " block (PEM block " + number + ")";
+        }
+    }
+
+    /**
+     * The blocks of PEM text, one at a time; lines outside blocks (comments, {@code openssl x509 -text}
+     * output) are skipped. Lines inside a block that contain a colon are headers, as BouncyCastle's
+     * reader took them.
+     */
+    private static final class Blocks {
+        private final String text;
+        private int pos;
+        private int count;
+
+        Blocks(String text) {
+            this.text = text;
+        }
+
+        /** The next block, or null after the last; malformed structure throws IllegalArgumentException. */
+        Block next() {
+            String line;
+            while ((line = line()) != null) {
+                if (line.startsWith(BEGIN)) {
+                    break;
+                }
+            }
+            if (line == null) {
+                return null;
+            }
+            count++;
+            if (!line.endsWith(DASHES) || line.length() < BEGIN.length() + DASHES.length() + 1) {
+                throw new IllegalArgumentException("PEM block " + count + ": malformed line " + line);
+            }
+            String label = line.substring(BEGIN.length(), line.length() - DASHES.length());
+            String endLine = END + label + DASHES;
+            StringBuilder base64 = new StringBuilder();
+            boolean headers = false;
+            while ((line = line()) != null) {
+                if (line.equals(endLine)) {
+                    return new Block(label, count, headers, base64.toString());
+                }
+                if (line.startsWith(END) || line.startsWith(BEGIN)) {
+                    break;
+                }
+                if (line.indexOf(':') >= 0) {
+                    headers = true;
+                } else {
+                    base64.append(line);
+                }
+            }
+            throw new IllegalArgumentException(label + " block (PEM block " + count + "): no " + endLine + " line");
+        }
+
+        /** The next line, trimmed, or null at the end of the text. */
+        private String line() {
+            if (pos >= text.length()) {
+                return null;
+            }
+            int newline = text.indexOf('\n', pos);
+            int end = newline < 0 ? text.length() : newline;
+            String line = text.substring(pos, end).strip();
+            pos = end + 1;
+            return line;
         }
     }
 }

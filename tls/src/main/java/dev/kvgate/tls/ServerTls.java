@@ -5,14 +5,17 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -43,6 +46,10 @@ public final class ServerTls {
     private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
 
     private static final String IN_MEMORY_KEY_STORE = "JKS";
+
+    /** What requireMatch signs to test an EC, EdDSA, DSA or non-CRT RSA key against the certificate. */
+    private static final byte[] PROBE = "kvgate: does this private key match its certificate?"
+            .getBytes(StandardCharsets.US_ASCII);
 
     private final SslContext context;
     private final String provider;
@@ -167,28 +174,55 @@ public final class ServerTls {
         return handshakeTimeout;
     }
 
-    // A mismatched pair would otherwise surface only as failed handshakes (JDK) or an opaque native error.
-    private static void requireMatch(PrivateKey key, X509Certificate leaf, Path keyFile, Path chainFile) {
+    /**
+     * Fails unless {@code key} is the private half of the leaf certificate's public key. A mismatched pair
+     * would otherwise surface only as failed handshakes (JDK) or an opaque native error (OpenSSL).
+     *
+     * <p>An RSA CRT key (what every PEM format holds) is compared by value: its modulus and public exponent
+     * against the certificate's, and its primes against its modulus; arithmetic only, no JCA service to
+     * load and initialise. Other keys sign a fixed probe that the certificate's key must verify.
+     */
+    static void requireMatch(PrivateKey key, X509Certificate leaf, Path keyFile, Path chainFile) {
         PublicKey publicKey = leaf.getPublicKey();
         if (!publicKey.getAlgorithm().equals(key.getAlgorithm())) {
             throw new IllegalArgumentException(keyFile + ": " + key.getAlgorithm() + " private key does not match the "
                     + publicKey.getAlgorithm() + " certificate " + leaf.getSubjectX500Principal() + " in " + chainFile);
         }
+        boolean matches;
+        if (key instanceof RSAPrivateCrtKey rsa && publicKey instanceof RSAPublicKey certificateKey) {
+            matches = rsa.getModulus().equals(certificateKey.getModulus())
+                    && rsa.getPublicExponent().equals(certificateKey.getPublicExponent())
+                    && rsa.getPrimeP().multiply(rsa.getPrimeQ()).equals(rsa.getModulus());
+        } else {
+            matches = signatureVerifies(key, publicKey, keyFile, chainFile);
+        }
+        if (!matches) {
+            throw new IllegalArgumentException(keyFile + ": private key does not match the certificate "
+                    + leaf.getSubjectX500Principal() + " in " + chainFile);
+        }
+    }
+
+    private static boolean signatureVerifies(PrivateKey key, PublicKey publicKey, Path keyFile, Path chainFile) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            // The key's own parameters pick Ed25519 or Ed448.
+            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+            case "DSA" -> "SHA256withDSA";
+            default -> null;
+        };
         try {
-            String algorithm = KeyType.of(key).signatureAlgorithm();
-            byte[] probe = new byte[32];
-            new SecureRandom().nextBytes(probe);
+            if (algorithm == null) {
+                throw new NoSuchAlgorithmException("no signature to check a " + key.getAlgorithm() + " key with");
+            }
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
-            signer.update(probe);
+            signer.update(PROBE);
             byte[] signature = signer.sign();
             Signature verifier = Signature.getInstance(algorithm);
             verifier.initVerify(publicKey);
-            verifier.update(probe);
-            if (!verifier.verify(signature)) {
-                throw new IllegalArgumentException(keyFile + ": private key does not match the certificate "
-                        + leaf.getSubjectX500Principal() + " in " + chainFile);
-            }
+            verifier.update(PROBE);
+            return verifier.verify(signature);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(keyFile + ": cannot use private key with certificate in "
                     + chainFile + ": " + e.getMessage(), e);

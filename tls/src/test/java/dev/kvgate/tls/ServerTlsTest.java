@@ -1,13 +1,21 @@
 package dev.kvgate.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kvgate.config.TlsSettings;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.spec.RSAPrivateCrtKeySpec;
+import java.security.spec.RSAPrivateKeySpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -87,13 +95,76 @@ class ServerTlsTest {
         assertTrue(e.getMessage().contains("private-key"), e.getMessage());
     }
 
-    @Test
-    void keyOfAnotherCertificateIsRejected() {
-        TestFiles files = new TestFiles(dir, KeyType.EC);
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void keyOfAnotherCertificateIsRejected(KeyType type) {
+        TestFiles files = new TestFiles(dir, type);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerTls.create(
                 TestFiles.settings(Optional.of(files.serverChain), Optional.of(files.clientKey), Optional.empty(),
                         TlsSettings.Provider.AUTO, List.of(), TlsSettings.ClientAuth.NONE, Optional.empty())));
-        assertTrue(e.getMessage().contains(files.clientKey.toString()), e.getMessage());
+        assertEquals(files.clientKey + ": private key does not match the certificate CN=tls-test-server in "
+                + files.serverChain, e.getMessage());
+    }
+
+    @Test
+    void keyOfAnotherAlgorithmIsRejected() {
+        TestFiles ec = new TestFiles(dir, KeyType.EC);
+        Path rsaKey = Pem.write(dir.resolve("rsa-key.pem"), Pem.privateKey(KeyType.RSA.generateKeyPair().getPrivate()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerTls.create(
+                TestFiles.settings(Optional.of(ec.serverChain), Optional.of(rsaKey), Optional.empty(),
+                        TlsSettings.Provider.AUTO, List.of(), TlsSettings.ClientAuth.NONE, Optional.empty())));
+        assertEquals(rsaKey + ": RSA private key does not match the EC certificate CN=tls-test-server in "
+                + ec.serverChain, e.getMessage());
+    }
+
+    @Test
+    void rsaKeyWithoutCrtFieldsIsCheckedBySignature() throws Exception {
+        TestFiles files = new TestFiles(dir, KeyType.RSA);
+        KeyFactory rsa = KeyFactory.getInstance("RSA");
+        for (KeyPair keys : List.of(files.serverKeys, files.clientKeys)) {
+            RSAPrivateKey crt = (RSAPrivateKey) keys.getPrivate();
+            PrivateKey plain = rsa.generatePrivate(new RSAPrivateKeySpec(crt.getModulus(), crt.getPrivateExponent()));
+            assertFalse(plain instanceof RSAPrivateCrtKey, plain.getClass().getName());
+            if (keys == files.serverKeys) {
+                ServerTls.requireMatch(plain, files.server, files.serverKey, files.serverChain);
+            } else {
+                assertMismatch(plain, files);
+            }
+        }
+    }
+
+    @Test
+    void rsaCrtKeyWhosePrimesAreNotOfItsModulusIsRejected() throws Exception {
+        TestFiles files = new TestFiles(dir, KeyType.RSA);
+        RSAPrivateCrtKey server = (RSAPrivateCrtKey) files.serverKeys.getPrivate();
+        RSAPrivateCrtKey other = (RSAPrivateCrtKey) files.clientKeys.getPrivate();
+        // The certificate's modulus and exponent, another key's private parts: what signs is the CRT part.
+        PrivateKey spliced = KeyFactory.getInstance("RSA").generatePrivate(new RSAPrivateCrtKeySpec(
+                server.getModulus(), server.getPublicExponent(), other.getPrivateExponent(), other.getPrimeP(),
+                other.getPrimeQ(), other.getPrimeExponentP(), other.getPrimeExponentQ(), other.getCrtCoefficient()));
+        assertMismatch(spliced, files);
+        ServerTls.requireMatch(server, files.server, files.serverKey, files.serverChain);
+    }
+
+    @Test
+    void ed25519KeyIsCheckedBySignature() throws Exception {
+        TestFiles files = new TestFiles(dir, KeyType.EC);
+        KeyPairGenerator ed25519 = KeyPairGenerator.getInstance("Ed25519");
+        KeyPair keys = ed25519.generateKeyPair();
+        X509Certificate leaf = new CertificateBuilder("tls-test-server", keys.getPublic()).serverAuth()
+                .issuedBy(files.ca, files.caKeys.getPrivate());
+        ServerTls.requireMatch(keys.getPrivate(), leaf, files.serverKey, files.serverChain);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerTls.requireMatch(
+                ed25519.generateKeyPair().getPrivate(), leaf, files.serverKey, files.serverChain));
+        assertEquals(files.serverKey + ": private key does not match the certificate CN=tls-test-server in "
+                + files.serverChain, e.getMessage());
+    }
+
+    private static void assertMismatch(PrivateKey key, TestFiles files) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerTls.requireMatch(key, files.server, files.serverKey, files.serverChain));
+        assertEquals(files.serverKey + ": private key does not match the certificate CN=tls-test-server in "
+                + files.serverChain, e.getMessage());
     }
 
     @Test
