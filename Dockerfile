@@ -18,7 +18,9 @@ RUN apt-get update \
 COPY gateway/target/kvgate.jar /opt/kvgate/kvgate.jar
 COPY gateway/src/main/dist/jvm-small.options /opt/kvgate/jvm-small.options
 # The JDK's own archive (a dynamic archive extends it; Debian's package ships it), then kvgate's, under the options it runs
-# with. MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ are glibc's: two malloc arenas instead of eight
+# with. Every class in the archive is resident in every process that maps it, so 'train' loads only what a gateway
+# logging text does; an image for a gateway logging JSON (k8s/terminator) would run 'train --json'.
+# MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ are glibc's: two malloc arenas instead of eight
 # per core, and large blocks given back to the system when freed.
 ENV JDK_JAVA_OPTIONS="@/opt/kvgate/jvm-small.options" \
     MALLOC_ARENA_MAX=2 \
