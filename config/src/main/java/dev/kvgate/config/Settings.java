@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public final class Settings {
     private static final String ROOT = "kvgate";
-    /** -Dkvgate.* properties the process reads itself (logback.xml, Transport): not settings. */
+    /** -Dkvgate.* properties the process reads itself (LogConfigurator, Transport): not settings. */
     private static final List<String> PROCESS_PROPERTIES = List.of("kvgate.log", "kvgate.nio");
 
     private Settings() {

@@ -13,7 +13,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +53,7 @@ public final class BackendRegistry implements AutoCloseable {
     private final Map<EventExecutor, LoopBackends> byLoop;
     private final int fixedShardCount;
     private final ShardRing ring;
-    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final ShardResolver.Shared resolvers;
     private final Class<? extends SocketChannel> socketType;
     private final int maxResponseFrame;
     private final MemoryBudget budget;
@@ -72,7 +71,7 @@ public final class BackendRegistry implements AutoCloseable {
         this.byLoop = byLoop;
         this.fixedShardCount = shardCount;
         this.ring = null;
-        this.resolver = null;
+        this.resolvers = null;
         this.socketType = null;
         this.maxResponseFrame = 0;
         this.budget = null;
@@ -80,13 +79,13 @@ public final class BackendRegistry implements AutoCloseable {
     }
 
     private BackendRegistry(Map<EventExecutor, LoopBackends> byLoop, ShardRing ring,
-                            AddressResolverGroup<InetSocketAddress> resolver, Class<? extends SocketChannel> socketType,
+                            ShardResolver.Shared resolvers, Class<? extends SocketChannel> socketType,
                             BackendSettings settings, Supplier<SslContext> backendTls, int maxResponseFrame,
                             MemoryBudget budget, boolean embedded) {
         this.byLoop = byLoop;
         this.fixedShardCount = -1;
         this.ring = ring;
-        this.resolver = resolver;
+        this.resolvers = resolvers;
         this.socketType = socketType;
         this.settings = settings;
         this.backendTls = backendTls;
@@ -125,8 +124,13 @@ public final class BackendRegistry implements AutoCloseable {
                                         Supplier<SslContext> backendTls) throws InterruptedException {
         Map<EventExecutor, LoopBackends> byLoop = new IdentityHashMap<>();
         boolean embedded = shards.stream().anyMatch(ShardTarget.Embedded.class::isInstance);
-        AddressResolverGroup<InetSocketAddress> resolver = !embedded
-                ? ShardResolver.create(workers, datagramType, socketType, settings.connectTimeout()) : null;
+        ShardResolver.Shared resolvers = new ShardResolver.Shared(workers, datagramType, socketType,
+                settings.connectTimeout());
+        for (ShardTarget target : shards) {
+            if (target instanceof ShardTarget.Remote remote) {
+                resolvers.forHost(remote.settings().host());
+            }
+        }
         List<ChannelFuture> attempts = new ArrayList<>();
         for (EventExecutor executor : workers) {
             EventLoop loop = (EventLoop) executor;
@@ -139,7 +143,7 @@ public final class BackendRegistry implements AutoCloseable {
                             Backend[] conns = new Backend[settings.connectionsPerShard()];
                             for (int c = 0; c < conns.length; c++) {
                                 SocketBackend sb = socketBackend(loop, s, ring, remote.settings(), remote.ssl(),
-                                        socketType, resolver, settings, maxResponseFrame, budget);
+                                        socketType, resolvers, settings, maxResponseFrame, budget);
                                 attempts.add(sb.connect());
                                 conns[c] = sb;
                             }
@@ -166,7 +170,7 @@ public final class BackendRegistry implements AutoCloseable {
             }
             f.await(left, TimeUnit.NANOSECONDS);
         }
-        BackendRegistry registry = new BackendRegistry(byLoop, ring, resolver, socketType, settings,
+        BackendRegistry registry = new BackendRegistry(byLoop, ring, resolvers, socketType, settings,
                 memoize(backendTls), maxResponseFrame, budget, embedded);
         for (int s = 0; s < shards.size(); s++) {
             if (shards.get(s) instanceof ShardTarget.Remote remote) {
@@ -178,10 +182,10 @@ public final class BackendRegistry implements AutoCloseable {
 
     private static SocketBackend socketBackend(EventLoop loop, int shard, ShardRing ring, ShardSettings target,
                                                SslContext ssl, Class<? extends SocketChannel> socketType,
-                                               AddressResolverGroup<InetSocketAddress> resolver,
+                                               ShardResolver.Shared resolvers,
                                                BackendSettings settings, int maxResponseFrame, MemoryBudget budget) {
         return new SocketBackend(loop, shard, ring, InetSocketAddress.createUnresolved(target.host(), target.port()),
-                ssl, socketType, resolver, settings, maxResponseFrame, budget);
+                ssl, socketType, resolvers.forHost(target.host()), settings, maxResponseFrame, budget);
     }
 
     /** A supplier that builds its value once, when first asked (and again after a failure). */
@@ -380,6 +384,9 @@ public final class BackendRegistry implements AutoCloseable {
             throws InterruptedException {
         BackendSettings s = settings;
         int capacity = ring.capacity();
+        for (int shard : fresh) {
+            resolvers.forHost(freshSettings.get(shard).host()); // here, not on a loop
+        }
         for (Map.Entry<EventExecutor, LoopBackends> e : byLoop.entrySet()) {
             EventLoop loop = (EventLoop) e.getKey();
             LoopBackends lb = e.getValue();
@@ -390,7 +397,7 @@ public final class BackendRegistry implements AutoCloseable {
                     SslContext ssl = target.tls() ? backendTls.get() : null;
                     Backend[] conns = new Backend[s.connectionsPerShard()];
                     for (int c = 0; c < conns.length; c++) {
-                        SocketBackend sb = socketBackend(loop, shard, ring, target, ssl, socketType, resolver, s,
+                        SocketBackend sb = socketBackend(loop, shard, ring, target, ssl, socketType, resolvers, s,
                                 maxResponseFrame, budget);
                         conns[c] = sb;
                         sb.connect();
@@ -587,8 +594,8 @@ public final class BackendRegistry implements AutoCloseable {
                 }
             });
         }
-        if (resolver != null) {
-            resolver.close();
+        if (resolvers != null) {
+            resolvers.close();
         }
     }
 }

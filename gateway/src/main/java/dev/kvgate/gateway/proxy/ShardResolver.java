@@ -12,6 +12,7 @@ import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.UnixResolverDnsServerAddressStreamProvider;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,6 +29,62 @@ import java.time.Duration;
  */
 final class ShardResolver {
     private ShardResolver() {
+    }
+
+    /**
+     * The resolver group of a gateway's shards, made when the first shard named by a host name needs
+     * it, on the thread that asks first: a gateway whose shards are all IP addresses never starts a
+     * DNS resolver (about 100 classes and a tenth of a cold start's main-thread time). Callers ask
+     * with {@link #forHost} on the thread that starts the gateway or applies a topology change before
+     * they hand the shard to an event loop, so the resolver and the files it reads are never made on a
+     * loop.
+     */
+    static final class Shared implements AutoCloseable {
+        private final EventLoopGroup workers;
+        private final Class<? extends DatagramChannel> datagramType;
+        private final Class<? extends SocketChannel> socketType;
+        private final Duration queryTimeout;
+        private AddressResolverGroup<InetSocketAddress> group;
+        private boolean closed;
+
+        Shared(EventLoopGroup workers, Class<? extends DatagramChannel> datagramType,
+               Class<? extends SocketChannel> socketType, Duration queryTimeout) {
+            this.workers = workers;
+            this.datagramType = datagramType;
+            this.socketType = socketType;
+            this.queryTimeout = queryTimeout;
+        }
+
+        /**
+         * The group that resolves {@code host}, or null for an IP address, which a {@code Bootstrap}
+         * without a resolver group connects to as it is.
+         */
+        synchronized AddressResolverGroup<InetSocketAddress> forHost(String host) {
+            if (isAddress(host)) {
+                return null;
+            }
+            if (group == null && !closed) {
+                group = create(workers, datagramType, socketType, queryTimeout);
+            }
+            return group;
+        }
+
+        /** Whether the DNS resolver was made (a shard was named by a host name). */
+        synchronized boolean started() {
+            return group != null;
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            if (group != null) {
+                group.close();
+            }
+        }
+    }
+
+    static boolean isAddress(String host) {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
     }
 
     /**

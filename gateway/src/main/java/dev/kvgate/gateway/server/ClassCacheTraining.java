@@ -7,9 +7,6 @@ import dev.kvgate.config.LogSettings;
 import dev.kvgate.config.Settings;
 import dev.kvgate.gateway.log.LogFormat;
 import dev.kvgate.mcbp.Opcode;
-import dev.kvgate.tls.CertificateBuilder;
-import dev.kvgate.tls.KeyType;
-import dev.kvgate.tls.Pem;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -19,8 +16,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -35,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * configured one is, proxies over backend TLS to a second gateway on embedded shards (as a sidecar
  * proxies to memcached -Z); a plain and a TLS client send small and large SETs and GETs, NOOP, VERSION
  * and STAT through it; the admin listener answers the probes' and a scrape's paths; one line is logged
- * in the JSON format. Everything listens on loopback ports the system picks, so it runs in an image
+ * in the JSON format when asked ({@code train --json}). Everything listens on loopback ports the system picks, so it runs in an image
  * build.
  */
 final class ClassCacheTraining {
@@ -48,8 +43,13 @@ final class ClassCacheTraining {
     private ClassCacheTraining() {
     }
 
-    /** @param ownProcess whether this JVM is the command's own (false in tests, whose Netty is shared) */
-    static int run(PrintStream out, PrintStream err, boolean ownProcess) {
+    /**
+     * @param json       whether to log a line in the JSON format too (its encoder and Jackson: about 400
+     *                   classes that a gateway logging text never loads, and that would cost memory in
+     *                   every process mapping the archive)
+     * @param ownProcess whether this JVM is the command's own (false in tests, whose Netty is shared)
+     */
+    static int run(boolean json, PrintStream out, PrintStream err, boolean ownProcess) {
         if (ownProcess) {
             // The same allocator classes and settings as a gateway started by Main.
             NettyDefaults.apply(1);
@@ -59,11 +59,11 @@ final class ClassCacheTraining {
         KvgateServer gateway = null;
         try {
             dir = Files.createTempDirectory("kvgate-train");
-            KeyPair keys = KeyType.EC.generateKeyPair();
-            X509Certificate cert = new CertificateBuilder("localhost", keys.getPublic())
-                    .dnsName("localhost").ipAddress("127.0.0.1").serverAuth().selfSigned(keys.getPrivate());
-            Path chain = Pem.write(dir.resolve("chain.pem"), Pem.certificates(cert));
-            Path key = Pem.write(dir.resolve("key.pem"), Pem.privateKey(keys.getPrivate()));
+            // A certificate shipped for this run only (loopback, never served otherwise), read from PEM
+            // files as a configured one is. Made here, it would put the certificate builder's classes,
+            // which a gateway with its own certificate never loads, into the archive.
+            Path chain = copy("train-chain.pem", dir);
+            Path key = copy("train-key.pem", dir);
 
             // Nothing on a fixed port (an image build may run beside anything), and no not-ready delay.
             String common = " io-threads = 1, admin { host = \"127.0.0.1\", port = 0 },"
@@ -77,7 +77,7 @@ final class ClassCacheTraining {
                     + " { name = tls, host = \"127.0.0.1\", port = 0, tls = true } ],"
                     + " backend-tls { trust = \"" + chain + "\" },"
                     + " shards = [ { address = \"127.0.0.1:" + shards.port("tls") + "\", tls = true } ] }"));
-            SslContext trustingIt = SslContextBuilder.forClient().trustManager(cert).build();
+            SslContext trustingIt = SslContextBuilder.forClient().trustManager(chain.toFile()).build();
             int requests = 0;
             try (McbpClient plain = McbpClient.connect("127.0.0.1", gateway.port("plain"));
                  McbpClient tls = McbpClient.connect("127.0.0.1", gateway.port("tls"), trustingIt)) {
@@ -90,9 +90,9 @@ final class ClassCacheTraining {
             for (String path : ADMIN_PATHS) {
                 requests += admin(admin, path);
             }
-            if (ownProcess) {
-                // The JSON log format (k8s/ sets it), one line, then back to text. Not in a test's
-                // JVM, whose logging is the test's.
+            if (ownProcess && json) {
+                // The JSON log format (k8s/terminator sets it), one line, then back to text. Not in a
+                // test's JVM, whose logging is the test's.
                 LogFormat.apply(LogSettings.Format.JSON);
                 LoggerFactory.getLogger(ClassCacheTraining.class).info("kvgate train: a line in the JSON format");
                 LogFormat.apply(LogSettings.Format.TEXT);
@@ -113,6 +113,18 @@ final class ClassCacheTraining {
                 shards.close();
             }
             delete(dir);
+        }
+    }
+
+    /** The class-path resource {@code name} next to this class, written into {@code dir}. */
+    private static Path copy(String name, Path dir) throws IOException {
+        try (var in = ClassCacheTraining.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("no resource " + name + " in the jar");
+            }
+            Path file = dir.resolve(name);
+            Files.copy(in, file);
+            return file;
         }
     }
 

@@ -59,7 +59,11 @@ public final class Main {
             }
         }
         if (args.length > 0 && args[0].equals("train")) {
-            return ClassCacheTraining.run(out, err, block);
+            if (args.length > 2 || (args.length == 2 && !args[1].equals("--json"))) {
+                err.println("kvgate train: unknown argument " + args[args.length - 1] + " (train takes only --json)");
+                return BAD_CONFIG;
+            }
+            return ClassCacheTraining.run(args.length == 2, out, err, block);
         }
         if (args.length > 0 && args[0].equals("idle")) {
             return dev.kvgate.bench.Idle.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
@@ -163,8 +167,9 @@ public final class Main {
         out.println("       java -jar kvgate.jar hash-password     (hash for kvgate.auth.users)");
         out.println("       java -jar kvgate.jar placement [options] (placement --help)");
         out.println("       java -jar kvgate.jar check [options]   (check --help)");
-        out.println("       java -XX:ArchiveClassesAtExit=kvgate.jsa -jar kvgate.jar train");
-        out.println("                         (writes a class-data archive for a quicker start)");
+        out.println("       java -XX:ArchiveClassesAtExit=kvgate.jsa -jar kvgate.jar train [--json]");
+        out.println("                         (writes a class-data archive for a quicker start;");
+        out.println("                          --json: for a gateway logging in the JSON format)");
         out.println("  -c, --config FILE  HOCON configuration file (see below)");
         out.println("  -V, --version      print the version and exit");
         out.println("  -h, --help         print this help and exit");

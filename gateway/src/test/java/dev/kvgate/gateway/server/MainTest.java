@@ -75,6 +75,12 @@ class MainTest {
     }
 
     @Test
+    void trainTakesOnlyJson() {
+        assertEquals(2, run("train", "--yaml"));
+        assertTrue(errText().contains("train takes only --json"), errText());
+    }
+
+    @Test
     void helpPrintsUsage() {
         assertEquals(0, run("-h"));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage:"));
