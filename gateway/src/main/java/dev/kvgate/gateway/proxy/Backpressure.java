@@ -27,7 +27,8 @@ final class Backpressure {
     private final Consumer<Object> dispatcher;
     /** This connection's decoder, asked whether it is gathering a large frame (null in unit tests without one). */
     private final FrameDecoder decoder;
-    private final ArrayDeque<Object> deferred = new ArrayDeque<>();
+    /** Frames held, oldest first; made by the first frame that has to wait, null until then. */
+    private ArrayDeque<Object> deferred;
     private final Runnable reliefTask = this::relief;
     private boolean dispatchingDeferred;
     private boolean decoderBacklog;
@@ -51,9 +52,12 @@ final class Backpressure {
 
     /** A frame or framing error from the decoder: run now, or held behind what is held already. */
     void offer(Object msg) {
-        if (!deferred.isEmpty() || !canDispatch()) {
+        if (hasDeferred() || !canDispatch()) {
             // The client is not taking its answers, or has max-in-flight unanswered requests:
             // executing more would only buffer more answers for it.
+            if (deferred == null) {
+                deferred = new ArrayDeque<>(4);
+            }
             deferred.addLast(msg);
         } else {
             dispatcher.accept(msg);
@@ -62,7 +66,7 @@ final class Backpressure {
     }
 
     boolean hasDeferred() {
-        return !deferred.isEmpty();
+        return deferred != null && !deferred.isEmpty();
     }
 
     private boolean canDispatch() {
@@ -87,7 +91,7 @@ final class Backpressure {
         dispatchingDeferred = true;
         try {
             Object msg;
-            while (!deferred.isEmpty() && canDispatch() && (msg = deferred.pollFirst()) != null) {
+            while (hasDeferred() && canDispatch() && (msg = deferred.pollFirst()) != null) {
                 dispatcher.accept(msg);
             }
         } finally {
@@ -128,7 +132,7 @@ final class Backpressure {
             budget.countPause();
             budget.await(channel.eventLoop(), 0, reliefTask);
         }
-        boolean want = !closed && (lingering || (!decoderBacklog && !memoryWait && !pressured && deferred.isEmpty()
+        boolean want = !closed && (lingering || (!decoderBacklog && !memoryWait && !pressured && !hasDeferred()
                 && writable()
                 && queue.size() < maxInFlight));
         if (channel.config().isAutoRead() != want) {
@@ -139,6 +143,9 @@ final class Backpressure {
     /** The connection is gone: what is held is released. */
     void close() {
         closed = true;
+        if (deferred == null) {
+            return;
+        }
         Object msg;
         while ((msg = deferred.pollFirst()) != null) {
             ReferenceCountUtil.release(msg);

@@ -83,8 +83,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         LoopBackends backends = registry.forLoop(ctx.executor());
         counts = stats.forLoop(ctx.executor());
         auth = authenticator.newConnection(channel);
+        // The ring is made by the first request, 4 entries, doubling while more wait: an idle
+        // connection holds none, one sending a request at a time the smallest.
         queue = new ResponseQueue(channel, ctx.alloc(), counts, backends.counters, this,
-                Math.min(limits.maxInFlight(), 16));
+                Math.min(limits.maxInFlight(), 4));
         if (ctx.pipeline().get(SslHandler.class) != null) {
             queue.countEncryptedWrites(budget);
         }
@@ -92,6 +94,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter
         router = new Router(channel, ctx.alloc(), backends, queue, local::gatewayStats);
         pressure = new Backpressure(channel, budget, limits.maxInFlight(), queue, local::authPending,
                 ctx.pipeline().get(FrameDecoder.class), this::dispatch);
+    }
+
+    /** Entries the answer ring holds before it grows; 0 while no request came (tests). */
+    int ringCapacity() {
+        return queue.capacity();
     }
 
     @Override

@@ -19,6 +19,10 @@ import io.netty.channel.Channel;
  * <p>Ownership: an answer given to {@link #settle} or {@link #answer} belongs to its entry until it is
  * written (then the transport's) or released (client gone, entry already settled).
  *
+ * <p>Memory: the ring is allocated by the first request, not with the connection, and starts at the
+ * capacity the session gives (a few entries; it doubles while more wait), so a connection that was
+ * opened and left idle holds no ring at all, one that sent a few requests a small one.
+ *
  * <p>Not thread-safe: the client channel's event loop only.
  */
 final class ResponseQueue implements Waiter {
@@ -57,13 +61,16 @@ final class ResponseQueue implements Waiter {
     /** On a TLS connection, what the encrypted copies of large answers are counted against; else null. */
     private MemoryBudget encrypted;
 
+    /** The ring's capacity when the first request allocates it (a power of two). */
+    private final int initialCapacity;
+    /** The ring, null until the first request; {@link #mask} is -1 (capacity 0) until then. */
     private byte[] opcode;
     private int[] opaque;
     private byte[] flags;
     private ByteBuf[] response;
     /** When each request arrived, for the Tracing server duration; 0 when tracing is off. */
     private long[] startNanos;
-    private int mask;
+    private int mask = -1;
     /** Sequence number of the oldest entry, and the next one to be given out. */
     private long head;
     private long tail;
@@ -84,7 +91,7 @@ final class ResponseQueue implements Waiter {
         this.counts = counts;
         this.counters = counters;
         this.owner = owner;
-        allocate(Integer.highestOneBit(Math.max(2, initialCapacity - 1)) << 1);
+        this.initialCapacity = Integer.highestOneBit(Math.max(2, initialCapacity - 1)) << 1;
     }
 
     private void allocate(int cap) {
@@ -96,7 +103,12 @@ final class ResponseQueue implements Waiter {
         mask = cap - 1;
     }
 
+    /** Room for one more entry: the first request allocates the ring, a full ring doubles. */
     private void grow() {
+        if (opcode == null) {
+            allocate(initialCapacity);
+            return;
+        }
         byte[] oc = opcode;
         int[] op = opaque;
         byte[] fl = flags;
@@ -123,6 +135,7 @@ final class ResponseQueue implements Waiter {
         return tail == head;
     }
 
+    /** Entries the ring holds before it grows; 0 before the first request. */
     int capacity() {
         return mask + 1;
     }

@@ -21,7 +21,13 @@ import io.netty.util.ResourceLeakDetector;
  */
 final class SliceRun {
     private final ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
-    private ByteBuf[] frames = new ByteBuf[16];
+    /**
+     * The frames of the run, in order: the first in its own field, the others in {@link #more}, made
+     * by the first run of two or more. A connection whose answers all leave one at a time (an idle
+     * one, or one request at a time) never allocates it.
+     */
+    private ByteBuf first;
+    private ByteBuf[] more;
     private int count;
     /** The read buffer the run lies in, null for a single frame that is not a slice. */
     private ByteBuf parent;
@@ -41,7 +47,7 @@ final class SliceRun {
 
     /** Bytes in the run. */
     int bytes() {
-        return count == 0 ? 0 : count == 1 ? frames[0].readableBytes() : length;
+        return count == 0 ? 0 : count == 1 ? first.readableBytes() : length;
     }
 
     /**
@@ -50,7 +56,8 @@ final class SliceRun {
      */
     boolean append(ByteBuf frame) {
         if (count == 0) {
-            frames[count++] = frame;
+            first = frame;
+            count = 1;
             parent = joinable(frame) ? root(frame) : null;
             if (parent != null) {
                 long at = position(frame);
@@ -76,10 +83,13 @@ final class SliceRun {
         if (at != end) {
             return false;
         }
-        if (count == frames.length) {
-            frames = java.util.Arrays.copyOf(frames, count * 2);
+        if (more == null) {
+            more = new ByteBuf[4];
+        } else if (count - 1 == more.length) {
+            more = java.util.Arrays.copyOf(more, more.length * 2);
         }
-        frames[count++] = frame;
+        more[count - 1] = frame;
+        count++;
         length += frame.readableBytes();
         end += frame.readableBytes();
         return true;
@@ -92,15 +102,12 @@ final class SliceRun {
         }
         ByteBuf out;
         if (count == 1) {
-            out = frames[0];
-            frames[0] = null;
+            out = first;
+            first = null;
         } else {
             // One reference for the slice, then the frames' own are given back.
             out = parent.retainedSlice(start, length);
-            for (int i = 0; i < count; i++) {
-                frames[i].release();
-                frames[i] = null;
-            }
+            releaseAll();
         }
         count = 0;
         parent = null;
@@ -109,12 +116,21 @@ final class SliceRun {
 
     /** Drops the run (the connection is gone, or its frames' requests were failed). */
     void release() {
-        for (int i = 0; i < count; i++) {
-            frames[i].release();
-            frames[i] = null;
+        if (count > 0) {
+            releaseAll();
         }
         count = 0;
         parent = null;
+    }
+
+    /** Gives back the reference of every frame of a non-empty run and forgets them. */
+    private void releaseAll() {
+        first.release();
+        first = null;
+        for (int i = 0; i < count - 1; i++) {
+            more[i].release();
+            more[i] = null;
+        }
     }
 
     /** Whether {@code frame} is a slice that may be joined with its neighbours (see the class comment). */

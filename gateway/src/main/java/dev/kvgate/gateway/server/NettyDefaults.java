@@ -24,9 +24,20 @@ import java.util.Map;
  *       exact, unpooled buffers against the memory budget anyway.</li>
  *   <li>{@code io.netty.jfr.enabled = false}: no allocator events for JDK Flight Recorder, whose
  *       event classes Netty would otherwise load and emit at every chunk allocation.</li>
+ *   <li>{@code io.netty.handler.ssl.openssl.bioNonApplicationBufferSize = 256}: every OpenSSL engine
+ *       (one per TLS connection) mallocs this buffer when it is made and keeps it until the connection
+ *       closes; Netty's 2,048 bytes were about a fifth of what an idle TLS connection held (bench/README,
+ *       "Footprint"). It only takes what BoringSSL writes while Netty has no output buffer to give it
+ *       (its handshake flight and session tickets while reading the client's messages, an alert): what
+ *       does not fit waits in BoringSSL and leaves with the engine's next wrap, which Netty asks for at
+ *       once (a server flight with a certificate chain never fitted 2,048 bytes either). An alert or a
+ *       key update fits.</li>
  * </ul>
  */
 final class NettyDefaults {
+    /** Bytes of the buffer each OpenSSL engine keeps for TLS output written while it reads. */
+    static final String TLS_BIO_BUFFER = "io.netty.handler.ssl.openssl.bioNonApplicationBufferSize";
+
     private NettyDefaults() {
     }
 
@@ -38,6 +49,7 @@ final class NettyDefaults {
         p.put("io.netty.allocator.numHeapArenas", "0");
         p.put("io.netty.allocator.maxOrder", "7");
         p.put("io.netty.jfr.enabled", "false");
+        p.put(TLS_BIO_BUFFER, "256");
         return p;
     }
 

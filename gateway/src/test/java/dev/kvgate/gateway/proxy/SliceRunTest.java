@@ -38,7 +38,7 @@ class SliceRunTest {
         ByteBuf read = readBuffer(direct, 100);
         read.skipBytes(10); // a cumulation whose first bytes went earlier
         SliceRun run = new SliceRun();
-        // 40 frames: the run's frame array grows past its first 16.
+        // 40 frames: the run's frame array grows past its first 4.
         for (int i = 0; i < 40; i++) {
             assertTrue(run.append(read.readRetainedSlice(2)));
         }
