@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * a real start needs. A gateway with plain and TLS listeners, its certificate read from PEM files as a
  * configured one is, proxies over backend TLS to a second gateway on embedded shards (as a sidecar
  * proxies to memcached -Z); a plain and a TLS client send small and large SETs and GETs, NOOP, VERSION
- * and STAT through it; the admin listener answers the probes' and a scrape's paths; one line is logged
+ * and STAT through it; the admin listener answers the probes' paths; one line is logged
  * in the JSON format when asked ({@code train --json}). Everything listens on loopback ports the system picks, so it runs in an image
  * build.
  */
@@ -37,8 +37,13 @@ final class ClassCacheTraining {
     private static final int ROUNDS = 200;
     /** Over memory.large-frame (64 KiB): large frames take the gathering path. */
     private static final int LARGE_VALUE = 200 * 1024;
-    /** The probes' and Prometheus' paths; not /debug/memory, which runs a full GC. */
-    static final List<String> ADMIN_PATHS = List.of("/healthz", "/readyz", "/metrics", "/");
+    /**
+     * The kubelet probes' paths, which every pod is asked from its start. Not /metrics and the status
+     * page: the Prometheus registry and the JVM collectors (with JMX, about 400 classes) are made at the
+     * first scrape, and archived they would be resident in a gateway that is never scraped (each class
+     * in the archive is mapped and written to at start). Not /debug/memory, which runs a full GC.
+     */
+    static final List<String> ADMIN_PATHS = List.of("/healthz", "/readyz");
 
     private ClassCacheTraining() {
     }
@@ -85,7 +90,7 @@ final class ClassCacheTraining {
                     requests += traffic(client);
                 }
             }
-            // What the kubelet's probes and a Prometheus scrape load in a pod.
+            // What the kubelet's probes load in a pod.
             InetSocketAddress admin = gateway.adminAddress().orElseThrow();
             for (String path : ADMIN_PATHS) {
                 requests += admin(admin, path);
