@@ -6,6 +6,7 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The bytes kvgate may hold in large frames at once: request and response frames of at least
@@ -23,6 +24,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe; one atomic update per large frame, nothing per small one.
  */
 public final class MemoryBudget {
+    /**
+     * What a TLS connection's engine holds besides the frame while a large frame crosses it: BoringSSL
+     * keeps a read and a write buffer of one record each (16 KiB of data plus header, tag and padding)
+     * for as long as records keep coming or going, and frees them when the connection is quiet. Counted
+     * with each large frame of a TLS client connection, so that the budget bounds what large frames
+     * really cost there (40 TLS connections moving large values held 1.3 MB of them outside it).
+     */
+    public static final int TLS_RECORD_BUFFERS = 2 * (16 * 1024 + 512);
+
     private final long limit;
     private final long highWater;
     private final long lowWater;
@@ -32,6 +42,8 @@ public final class MemoryBudget {
     private final AtomicLong pauses = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
     private volatile boolean pressure;
+    /** Other direct memory that shares the limit (the pooled allocator's growth); 0 when not set. */
+    private volatile LongSupplier alsoInUse = () -> 0;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
     private record Waiter(EventExecutor loop, Runnable task) {
@@ -104,6 +116,21 @@ public final class MemoryBudget {
         pauses.incrementAndGet();
     }
 
+    /**
+     * Makes {@link #tryReserve} count {@code other} bytes against the limit too: the direct memory that
+     * small frames, socket reads and TLS records take from the pooled allocator, whose chunks grow under
+     * load. Only admission looks at it: the pressure that stops reading follows large frames alone, and
+     * a request is admitted whatever the pool holds when no large frame is held, so a pool that stays
+     * grown slows large frames down to one at a time but never stops them.
+     */
+    public void alsoCount(LongSupplier other) {
+        this.alsoInUse = other;
+    }
+
+    private boolean room(long now, long bytes) {
+        return now == 0 || now + bytes + Math.max(0, alsoInUse.getAsLong()) <= limit;
+    }
+
     /** Reserves {@code bytes} for a client's request if that keeps use within the budget and no pressure is on. */
     public boolean tryReserve(long bytes) {
         for (;;) {
@@ -111,7 +138,7 @@ public final class MemoryBudget {
                 return false;
             }
             long now = used.get();
-            if (now + bytes > limit) {
+            if (now + bytes > limit || !room(now, bytes)) {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
@@ -151,7 +178,8 @@ public final class MemoryBudget {
     public void await(EventExecutor loop, long bytes, Runnable task) {
         waiters.add(new Waiter(loop, task));
         // A release between the caller's failed attempt and this add would have found no waiter.
-        if (!pressure && used.get() + bytes <= limit) {
+        long now = used.get();
+        if (!pressure && now + bytes <= limit && room(now, bytes)) {
             wake();
         }
     }
@@ -168,7 +196,15 @@ public final class MemoryBudget {
      * its reservation back when it is freed. Ownership: the caller's, one reference.
      */
     public ByteBuf allocate(ByteBufAllocator alloc, int capacity) {
-        return new Accounted(alloc, capacity, this);
+        return new Accounted(alloc, capacity, capacity, this);
+    }
+
+    /**
+     * As {@link #allocate(ByteBufAllocator, int)}, for a reservation of {@code reserved} bytes (at least
+     * the capacity: the frame and what else it holds while it lives, see {@link #TLS_RECORD_BUFFERS}).
+     */
+    public ByteBuf allocate(ByteBufAllocator alloc, int capacity, int reserved) {
+        return new Accounted(alloc, capacity, Math.max(capacity, reserved), this);
     }
 
     /** An unpooled direct buffer of exact size whose deallocation returns its bytes to the budget. */
@@ -176,10 +212,10 @@ public final class MemoryBudget {
         private final MemoryBudget budget;
         private final int reserved;
 
-        Accounted(ByteBufAllocator alloc, int capacity, MemoryBudget budget) {
+        Accounted(ByteBufAllocator alloc, int capacity, int reserved, MemoryBudget budget) {
             super(alloc, capacity, capacity);
             this.budget = budget;
-            this.reserved = capacity;
+            this.reserved = reserved;
         }
 
         @Override

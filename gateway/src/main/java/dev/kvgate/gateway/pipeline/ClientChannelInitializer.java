@@ -115,6 +115,11 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                     .addLast(HandlerNames.TLS_INFO, new TlsInfoHandler(tlsStats))
                     .addLast(HandlerNames.TLS_CLOSE, tlsClose);
         }
+        FrameDecoder frames = new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(),
+                limits.framesPerRead(), limits.frameReadTimeout(), budget);
+        if (ssl != null) {
+            frames.countTlsRecordBuffers();
+        }
         if (accessSample > 0) {
             ch.pipeline().addLast(HandlerNames.ACCESS_LOG, new AccessLogHandler(accessSample, listenerStats));
         }
@@ -126,9 +131,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 // The session looks its frame decoder up when added: the detector replaces that
                 // decoder for a text client, and so must come before it.
                 .addLast(HandlerNames.DETECT, new ProtocolDetector(protocol, limits.maxFrame(), limits.frameReadTimeout()))
-                .addLast(HandlerNames.FRAMES,
-                        new FrameDecoder(FrameDecoder.Direction.REQUEST, limits.maxFrame(), limits.framesPerRead(),
-                                limits.frameReadTimeout(), budget))
+                .addLast(HandlerNames.FRAMES, frames)
                 .addLast(HandlerNames.SESSION, new ClientSession(registry, limits, stats, auth, validator, budget));
     }
 }

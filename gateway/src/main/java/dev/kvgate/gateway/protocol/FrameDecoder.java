@@ -56,6 +56,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private long framesOut;
     private ScheduledFuture<?> stallTimer;
     private final MemoryBudget budget;
+    /** Bytes counted with each large frame besides the frame itself ({@link #countTlsRecordBuffers}). */
+    private int alsoHeld;
     /** The large frame being gathered: exactly its size, owned here until complete or released. */
     private ByteBuf gathering;
     /** Bytes of a refused (over-budget) request body still to be skipped. */
@@ -125,7 +127,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         int frameLength = (int) HeaderCheck.frameLength(in);
-        if (direction == Direction.REQUEST && !budget.fits(frameLength)) {
+        if (direction == Direction.REQUEST
+                && !budget.fits(frameLength >= budget.largeFrame() ? (long) frameLength + alsoHeld : frameLength)) {
             refuse(in, out, frameLength);
             return;
         }
@@ -146,21 +149,30 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      * exactly that size, and route the rest of it there as it comes ({@link #channelRead}).
      */
     private void startGathering(ChannelHandlerContext ctx, ByteBuf in, int frameLength) {
+        int reserved = frameLength + alsoHeld;
         if (direction == Direction.REQUEST) {
-            if (!budget.tryReserve(frameLength)) {
-                waitForMemory(ctx, frameLength);
+            if (!budget.tryReserve(reserved)) {
+                waitForMemory(ctx, reserved);
                 return;
             }
         } else {
-            budget.forceReserve(frameLength);
+            budget.forceReserve(reserved);
         }
         if (waitingForMemory) {
             waitingForMemory = false;
             ctx.fireUserEventTriggered(Memory.RESUME);
         }
         // Ownership: this decoder's until the frame is complete, then the next handler's.
-        gathering = budget.allocate(ctx.alloc(), frameLength);
+        gathering = budget.allocate(ctx.alloc(), frameLength, reserved);
         gathering.writeBytes(in, in.readableBytes());
+    }
+
+    /**
+     * On a TLS connection: count the engine's record buffers with each large frame
+     * ({@link MemoryBudget#TLS_RECORD_BUFFERS}).
+     */
+    public void countTlsRecordBuffers() {
+        alsoHeld = MemoryBudget.TLS_RECORD_BUFFERS;
     }
 
     private void waitForMemory(ChannelHandlerContext ctx, int frameLength) {

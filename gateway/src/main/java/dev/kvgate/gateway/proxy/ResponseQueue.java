@@ -340,10 +340,11 @@ final class ResponseQueue implements Waiter {
             return;
         }
         MemoryBudget budget = encrypted;
-        int bytes = out.readableBytes();
-        if (budget != null && bytes >= budget.largeFrame()) {
+        int size = out.readableBytes();
+        if (budget != null && size >= budget.largeFrame()) {
+            int bytes = size + MemoryBudget.TLS_RECORD_BUFFERS;
             // Reserved before the write: the encrypted copy exists from the wrap (in this call or at the
-            // flush) until the socket took it, or the write failed.
+            // flush) until the socket took it, or the write failed; the engine's record buffers with it.
             budget.forceReserve(bytes);
             channel.write(out).addListener(written -> budget.release(bytes));
             return;

@@ -184,6 +184,10 @@ public final class KvgateServer implements AutoCloseable {
         }
         MemoryBudget budget = budget(settings.memory());
         PooledByteBufAllocatorMetric pool = PooledByteBufAllocator.DEFAULT.metric();
+        // The pool's first chunk per arena is part of an idle gateway; what it grows beyond that under
+        // load shares the direct-memory limit with large frames.
+        long firstChunks = (long) pool.numDirectArenas() * pool.chunkSize();
+        budget.alsoCount(() -> pool.usedDirectMemory() - firstChunks);
         log.info("buffer pool: {} direct arenas of {} KiB chunks, {} heap arenas", pool.numDirectArenas(),
                 pool.chunkSize() >> 10, pool.numHeapArenas());
         final ReloadingServerTls serverTls = tls;

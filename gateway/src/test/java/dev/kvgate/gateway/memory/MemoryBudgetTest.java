@@ -155,6 +155,64 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void onATlsConnectionALargeFrameAlsoCountsTheEnginesRecordBuffers() {
+        MemoryBudget budget = new MemoryBudget(1 << 20, 800_000, 600_000, LARGE);
+        decoder(FrameDecoder.Direction.REQUEST, budget);
+        channel.pipeline().get(FrameDecoder.class).countTlsRecordBuffers();
+        byte[] frame = set(100_000, 7);
+        feed(frame, 0, 1000);
+        assertEquals(frame.length + MemoryBudget.TLS_RECORD_BUFFERS, budget.used(), "reserved at the header");
+        feed(frame, 1000, frame.length);
+        ByteBuf out = assertInstanceOf(ByteBuf.class, channel.readInbound());
+        assertEquals(frame.length, out.capacity(), "the buffer is still the frame's exact size");
+        out.release();
+        assertEquals(0, budget.used(), "all of it given back with the frame");
+    }
+
+    @Test
+    void aFrameThatFitsOnlyWithoutTheRecordBuffersIsRefusedNotLeftWaiting() {
+        MemoryBudget budget = new MemoryBudget(100_000, 90_000, 80_000, LARGE);
+        decoder(FrameDecoder.Direction.REQUEST, budget);
+        channel.pipeline().get(FrameDecoder.class).countTlsRecordBuffers();
+        byte[] frame = set(90_000, 5);
+        feed(frame, 0, 500);
+        FrameError error = assertInstanceOf(FrameError.class, channel.readInbound());
+        assertEquals(FrameError.Kind.OVER_BUDGET, error.kind());
+        feed(frame, 500, frame.length);
+        assertNull(channel.readInbound());
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void poolGrowthSharesTheLimitButNeverStopsLargeFrames() {
+        MemoryBudget budget = new MemoryBudget(100_000, 80_000, 60_000, LARGE);
+        long[] pool = {30_000};
+        budget.alsoCount(() -> pool[0]);
+        assertTrue(budget.tryReserve(50_000), "50,000 + 30,000 of pool fit in 100,000");
+        assertFalse(budget.tryReserve(25_000), "75,000 + 30,000 do not");
+        pool[0] = 0;
+        assertTrue(budget.tryReserve(25_000), "the pool shrank");
+        budget.release(75_000);
+
+        pool[0] = 1_000_000;
+        assertTrue(budget.tryReserve(60_000), "nothing held: admitted whatever the pool holds");
+        assertFalse(budget.tryReserve(10_000));
+        List<String> woken = new ArrayList<>();
+        EmbeddedChannel loop = new EmbeddedChannel();
+        budget.await(loop.eventLoop(), 10_000, () -> woken.add("retry"));
+        loop.runPendingTasks();
+        assertEquals(List.of(), woken, "no room yet");
+        budget.release(60_000);
+        loop.runPendingTasks();
+        assertEquals(List.of("retry"), woken, "a release wakes the waiter to try again");
+        assertTrue(budget.tryReserve(10_000), "nothing held: admitted");
+        loop.finishAndReleaseAll();
+        assertFalse(budget.underPressure(), "pressure follows large frames only");
+        budget.release(10_000);
+        assertEquals(0, budget.used());
+    }
+
+    @Test
     void aResponseIsForcedThroughAndPressureIsOnUntilTheLowWaterMark() {
         MemoryBudget budget = new MemoryBudget(30_000, 20_000, 10_000, LARGE);
         assertTrue(budget.tryReserve(15_000));
