@@ -175,7 +175,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         alsoHeld = MemoryBudget.TLS_RECORD_BUFFERS;
     }
 
-    private void waitForMemory(ChannelHandlerContext ctx, int frameLength) {
+    private void waitForMemory(ChannelHandlerContext ctx, int bytes) {
         if (!waitingForMemory) {
             waitingForMemory = true;
             budget.countPause();
@@ -185,7 +185,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         memoryWaiterQueued = true;
-        budget.await(ctx.executor(), frameLength, () -> {
+        budget.await(ctx.executor(), bytes, () -> {
             memoryWaiterQueued = false;
             if (ctx.isRemoved() || !ctx.channel().isActive()) {
                 return;

@@ -14,7 +14,6 @@ import dev.kvgate.routing.HashPreset;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,14 +62,6 @@ class IdleSessionTest {
         auth.close();
     }
 
-    private static ByteBuf request(Opcode op, String key, int opaque) {
-        byte[] k = key.getBytes(StandardCharsets.US_ASCII);
-        ByteBuf b = Unpooled.directBuffer(Mcbp.HEADER_SIZE + k.length);
-        b.writeByte(0x80).writeByte(op.code()).writeShort(k.length).writeByte(0).writeByte(0).writeShort(0)
-                .writeInt(k.length).writeInt(opaque).writeLong(0).writeBytes(k);
-        return b;
-    }
-
     private static ByteBuf response(Opcode op, int opaque) {
         ByteBuf b = Unpooled.directBuffer(Mcbp.HEADER_SIZE + 4);
         b.writeByte(0x81).writeByte(op.code()).writeShort(0).writeByte(4).writeByte(0).writeShort(0)
@@ -102,7 +93,7 @@ class IdleSessionTest {
 
     @Test
     void theFirstRequestMakesASmallRingAndIsAnswered() {
-        channel.writeInbound(request(Opcode.NOOP, "", 0x51));
+        channel.writeInbound(OpaqueRewriteTest.request(Opcode.NOOP, "", 0x51));
         assertEquals(List.of(0x51), answered());
         assertEquals(4, session.ringCapacity(), "one request at a time needs no more than the first ring");
     }
@@ -112,7 +103,7 @@ class IdleSessionTest {
         // Ten GETs in flight at once: the ring doubles from 4 to 16 while they wait.
         List<Integer> sent = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            channel.writeInbound(request(Opcode.GET, "k" + i, 0x100 + i));
+            channel.writeInbound(OpaqueRewriteTest.request(Opcode.GET, "k" + i, 0x100 + i));
             sent.add(0x100 + i);
         }
         assertEquals(10, backend.wire.size());
@@ -123,7 +114,7 @@ class IdleSessionTest {
         }
         assertEquals(sent, answered());
         // A request after the burst reuses the ring.
-        channel.writeInbound(request(Opcode.NOOP, "", 0x52));
+        channel.writeInbound(OpaqueRewriteTest.request(Opcode.NOOP, "", 0x52));
         assertEquals(List.of(0x52), answered());
         assertEquals(16, session.ringCapacity());
     }

@@ -86,7 +86,8 @@ class OpaqueRewriteTest {
         auth.close();
     }
 
-    private static ByteBuf request(Opcode op, String key, int opaque) {
+    /** A request frame, as a client sends it; also used by {@link IdleSessionTest}. */
+    static ByteBuf request(Opcode op, String key, int opaque) {
         byte[] k = key.getBytes(StandardCharsets.US_ASCII);
         ByteBuf b = Unpooled.directBuffer(Mcbp.HEADER_SIZE + k.length);
         b.writeByte(0x80).writeByte(op.code()).writeShort(k.length).writeByte(0).writeByte(0).writeShort(0)
